@@ -1,0 +1,46 @@
+"""The `ingest` command line. Each area registers its own subcommands in `ingest.commands`."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+from .config import ConfigError
+
+# Each module exposes `register(subparsers)` and sets `func` on the parsers it adds.
+COMMAND_MODULES = (
+    "ingest.commands.pipeline",  # run, demo, serve, reprocess, backfill, schedule
+    "ingest.commands.extract",  # extract, eval-extract
+    "ingest.commands.classify",  # classify, eval-tags
+    "ingest.commands.samples",  # samples (serve the bundled sample sites)
+    "ingest.commands.evidence",  # report, stories, archive, verify-archive
+)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="ingest", description="Hanoi creative-city knowledge base pipeline"
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub.required = True
+    for name in COMMAND_MODULES:
+        importlib.import_module(name).register(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.func(args) or 0)
+    except ConfigError as exc:
+        print(f"configuration error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

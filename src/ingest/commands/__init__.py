@@ -1,0 +1,1 @@
+"""Subcommands of `ingest`, one module per area."""
