@@ -51,6 +51,7 @@ def m001_core(db: sqlite_utils.Database) -> None:
             url text not null unique,
             canonical_url text,
             source_id text not null references sources(id),
+            source_kind text,            -- copied from sources.kind for faceting
             title text, lead text, text text, author text,
             published text,              -- ISO 8601 with +07:00
             published_date text,         -- YYYY-MM-DD, for date facets and ranges
@@ -65,6 +66,8 @@ def m001_core(db: sqlite_utils.Database) -> None:
             warc_file text, warc_offset integer, warc_record_id text,
             extractor_version text, tagger_version text,
             field_sources text,          -- JSON: which signal each field came from
+            initiative_ids text not null default '[]',  -- JSON array, for _facet_array
+            agency_ids text not null default '[]',      -- JSON array, for _facet_array
             story_id integer references stories(id),
             first_seen text, updated_at text)"""
     )
