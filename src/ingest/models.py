@@ -34,6 +34,11 @@ class FetchResult:
     body: bytes = b""
     fetched_at: str = ""  # ISO 8601, +07:00
     error: str | None = None  # set when no usable response was obtained
+    # ok | not_modified | robots | out_of_scope | transient | permanent | too_large
+    outcome: str = "ok"
+    attempts: int = 0
+    raw_body: bytes = b""  # as received on the wire (maybe content-encoded); what the WARC holds
+    redirects: list[str] = field(default_factory=list)
     raw_sha256: str | None = None
     warc_file: str | None = None
     warc_offset: int | None = None

@@ -1,0 +1,107 @@
+"""The run ledger (`runs`, `source_runs`) and source-health flags.
+
+A nightly job nobody watches must say loudly when a source breaks: health is computed from this
+run's counts plus the recent history of the source, and stored where Datasette shows it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import sqlite_utils
+
+NO_NEW_NIGHTS = 3
+EXTRACT_FAIL_SHARE = 0.3
+MISSING_DATE_SHARE = 0.5
+
+
+@dataclass
+class SourceRun:
+    source_id: str
+    discovered: int = 0
+    fetched: int = 0
+    not_modified: int = 0
+    new: int = 0
+    updated: int = 0
+    relevant: int = 0
+    failed: int = 0
+    extract_failed: int = 0
+    missing_date: int = 0
+    skipped_robots: int = 0
+    out_of_scope: int = 0
+    requests: int = 0
+    duration_s: float = 0.0
+    errors: list[str] = field(default_factory=list)
+    robots_blocked: bool = False
+    host_down: bool = False
+
+    def add(self, counts: dict[str, int]) -> None:
+        for key in ("fetched", "new", "updated", "relevant", "failed", "extract_failed",
+                    "missing_date"):
+            setattr(self, key, getattr(self, key) + counts.get(key, 0))
+        self.failed += counts.get("too_large", 0) + counts.get("transient", 0) + counts.get(
+            "permanent", 0)
+        self.skipped_robots += counts.get("robots", 0)
+        self.out_of_scope += counts.get("out_of_scope", 0)
+
+
+def health(sr: SourceRun, recent_new: list[int]) -> tuple[str, list[str]]:
+    """(status, flags): status is ok, warning or broken; flags name what is wrong."""
+    broken, warn = [], []
+    if sr.host_down:
+        broken.append("host down: no response from the site")
+    if sr.robots_blocked:
+        broken.append("robots.txt blocks the crawler")
+    processed = sr.new + sr.updated + sr.extract_failed
+    if processed >= 3 and sr.extract_failed / processed > EXTRACT_FAIL_SHARE:
+        broken.append(f"extraction failed on {sr.extract_failed}/{processed} pages (layout change?)")
+    extracted = sr.new + sr.updated
+    if extracted >= 3 and sr.missing_date / extracted > MISSING_DATE_SHARE:
+        broken.append(f"no date found on {sr.missing_date}/{extracted} pages (layout change?)")
+    if sr.discovered == 0 and not sr.not_modified and not sr.host_down:
+        broken.append("discovery found no article URL (feed or sitemap broken?)")
+    history = [*recent_new, sr.new]
+    if len(history) >= NO_NEW_NIGHTS and not any(history[-NO_NEW_NIGHTS:]):
+        warn.append(f"no new article for {NO_NEW_NIGHTS} nights")
+    if sr.errors:
+        warn.append(f"{len(sr.errors)} discovery errors")
+    status = "broken" if broken else "warning" if warn else "ok"
+    return status, broken + warn
+
+
+def recent_new_counts(db: sqlite_utils.Database, source_id: str, limit: int) -> list[int]:
+    rows = db.execute(
+        "select new from source_runs where source_id = ? order by started_at desc limit ?",
+        [source_id, limit],
+    ).fetchall()
+    return [r[0] or 0 for r in reversed(rows)]
+
+
+def start_run(db: sqlite_utils.Database, run_id: str, started_at: str, n_sources: int) -> None:
+    with db.atomic():
+        db["runs"].upsert({"id": run_id, "started_at": started_at, "status": "running",
+                           "sources": n_sources}, pk="id")
+
+
+def record_source_run(db: sqlite_utils.Database, run_id: str, started_at: str,
+                      sr: SourceRun) -> tuple[str, list[str]]:
+    status, flags = health(sr, recent_new_counts(db, sr.source_id, NO_NEW_NIGHTS - 1))
+    with db.atomic():
+        db["source_runs"].upsert({
+            "run_id": run_id, "source_id": sr.source_id, "started_at": started_at,
+            "discovered": sr.discovered, "fetched": sr.fetched, "not_modified": sr.not_modified,
+            "new": sr.new, "updated": sr.updated, "relevant": sr.relevant, "failed": sr.failed,
+            "skipped_robots": sr.skipped_robots, "out_of_scope": sr.out_of_scope,
+            "requests": sr.requests, "duration_s": round(sr.duration_s, 3), "status": status,
+            "health": "; ".join(flags) or None,
+            "error_summary": "\n".join(sr.errors[:20]) or None,
+        }, pk=("run_id", "source_id"))
+    return status, flags
+
+
+def finish_run(db: sqlite_utils.Database, run_id: str, finished_at: str, status: str,
+               totals: dict[str, int], duration_s: float, message: str) -> None:
+    with db.atomic():
+        db["runs"].update(run_id, {"finished_at": finished_at, "status": status,
+                                   "duration_s": round(duration_s, 3), "message": message,
+                                   **totals})
