@@ -1,0 +1,506 @@
+"""Relevance and tagging by initiative and agency, each tag proved by one whole sentence.
+
+How it works, and why:
+- Every alias in the taxonomy is compiled once per taxonomy into one trie-shaped regex over
+  folded text (lowercase, no tone marks, đ→d), so "Uỷ ban"/"Ủy ban", "Sở VH&TT"/"Sở VH & TT" and
+  text typed without diacritics all match, at syllable boundaries only ("sáng tạo" never
+  matches inside another word). Folding is 1:1 in length, so offsets map back to the original.
+- Generic phrases (`context_aliases`) count only in a sentence with Hanoi context and without
+  another city or a startup/innovation veto word; the rules live in taxonomy.yaml, not here.
+- Lines that are page furniture (related news, footers, photo credits) never give evidence.
+- The relevance score adds weights per label found; the threshold is in taxonomy.yaml.
+Pure functions only: the same input and taxonomy always give the same Classification.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from bisect import bisect_right
+from dataclasses import dataclass, field
+
+from .models import Classification, FieldName, Tag
+from .taxonomy import Label, Taxonomy, expand_alias
+from .textnorm import fold
+
+# Bump when the matching or scoring code changes; the taxonomy digest is appended per taxonomy.
+TAGGER_VERSION = "tagger-1"
+
+_FIELDS: tuple[FieldName, ...] = ("title", "lead", "text")
+
+
+def tagger_version(taxonomy: Taxonomy) -> str:
+    """Code version plus taxonomy digest: editing an alias changes it, so reprocess re-tags."""
+    return f"{TAGGER_VERSION}+{taxonomy.digest[:8]}"
+
+
+# --------------------------------------------------------------------------- folding
+
+
+def _build_fold_table() -> dict[int, str]:
+    table = {}
+    ranges = [range(0x41, 0x5B), range(0xC0, 0x250), range(0x1E00, 0x1F00)]
+    for r in ranges:
+        for cp in r:
+            f = fold(chr(cp))
+            if len(f) == 1 and f != chr(cp):
+                table[cp] = f
+    return table
+
+
+_FOLD_TABLE = _build_fold_table()
+_CLUSTER = re.compile(r".[\u0300-\u036f]*", re.DOTALL)
+
+
+def fold_with_offsets(text: str) -> tuple[str, list[int] | None]:
+    """Fold `text`; return (folded, starts) where starts[i] is the index in `text` of folded[i].
+
+    NFC text (the normal case) folds 1:1 and `starts` is None. Decomposed text is folded per
+    base-plus-marks cluster, so evidence offsets still point into the text as given.
+    """
+    if unicodedata.is_normalized("NFC", text):
+        return text.translate(_FOLD_TABLE), None
+    out: list[str] = []
+    starts: list[int] = []
+    for m in _CLUSTER.finditer(text):
+        f = fold(m.group(0))
+        out.append(f)
+        starts.extend([m.start()] * len(f))
+    starts.append(len(text))
+    return "".join(out), starts
+
+
+# --------------------------------------------------------------------------- alias compiling
+
+_DASHES = "-–—"
+_SPACE_AROUND = re.compile(r"\s*([&/\-–—])\s*")
+
+
+def _atoms(folded_alias: str) -> list[str]:
+    """Regex pieces for one folded alias; spacing and dash style are free, letters are not."""
+    s = _SPACE_AROUND.sub(r"\1", " ".join(folded_alias.split()))
+    s = re.sub(r"\s*:", ":", s)
+    atoms = []
+    for ch in s:
+        if ch == " ":
+            atoms.append(r"\s+")
+        elif ch == "&":
+            atoms.append(r"\s*&\s*")
+        elif ch == "/":
+            atoms.append(r"\s*/\s*")
+        elif ch in _DASHES:
+            atoms.append(r"\s*[-–—]\s*")
+        elif ch == ".":
+            atoms.append(r"\.\s*")
+        elif ch == ",":
+            atoms.append(r",\s*")
+        elif ch == ":":
+            atoms.append(r"\s*:")
+        elif ch in "'’":
+            atoms.append(r"['’]")
+        else:
+            atoms.append(re.escape(ch))
+    return atoms
+
+
+def match_key(folded: str) -> str:
+    """Spacing- and dash-insensitive key shared by an alias and any text it matches."""
+    s = "".join(folded.split())
+    return s.replace("–", "-").replace("—", "-").replace("’", "'")
+
+
+def _trie_regex(sequences: list[list[str]]) -> str:
+    """One alternation shaped as a trie, so matching costs little more than one alias."""
+    root: dict = {}
+    for seq in sequences:
+        node = root
+        for atom in seq:
+            node = node.setdefault(atom, {})
+        node[""] = {}
+
+    def emit(node: dict) -> str:
+        terminal = "" in node
+        children = [(a, c) for a, c in node.items() if a != ""]
+        if not children:
+            return ""
+        alts = [a + emit(c) for a, c in children]
+        body = alts[0] if len(alts) == 1 else "(?:" + "|".join(alts) + ")"
+        if terminal:
+            return "(?:" + body + ")?"
+        return body
+
+    return emit(root)
+
+
+def _bounded(sequences: list[list[str]]) -> re.Pattern[str]:
+    return re.compile(r"(?<!\w)(?:" + _trie_regex(sequences) + r")(?!\w)")
+
+
+@dataclass(frozen=True)
+class _Entry:
+    label_id: str
+    kind: str  # initiative | topic | agency | signal
+    context: bool  # True: counts only with Hanoi context
+    alias: str  # as written in the taxonomy (one expanded spelling)
+    weight: float | None = None
+
+
+@dataclass
+class Compiled:
+    labels: re.Pattern[str]
+    entries: dict[str, list[_Entry]]
+    context: re.Pattern[str]
+    context_kinds: dict[str, set[str]]  # key → {"hanoi", "hanoi_cap", "other", "veto"}
+    line_boiler: re.Pattern[str] | None
+    block_header: re.Pattern[str] | None
+    block_start: re.Pattern[str] | None
+    credit: re.Pattern[str] | None
+
+
+def _add(seqs: dict[str, list[str]], entries: dict[str, list[_Entry]], e: _Entry) -> None:
+    """Register every spelling of an alias; the rule names the spelling that fired."""
+    for spelling in expand_alias(e.alias):
+        folded = fold(spelling)
+        key = match_key(folded)
+        seqs.setdefault(key, _atoms(folded))
+        entry = _Entry(e.label_id, e.kind, e.context, spelling, e.weight)
+        bucket = entries.setdefault(key, [])
+        if entry not in bucket:
+            bucket.append(entry)
+
+
+def _prefix_regex(prefixes: list[str], *, whole_line: bool) -> re.Pattern[str] | None:
+    seqs = []
+    for p in prefixes:
+        for spelling in expand_alias(p):
+            seqs.append(_atoms(fold(spelling)))
+    if not seqs:
+        return None
+    tail = r"\s*[:.]?\s*$" if whole_line else r"(?:(?<!\w)|(?!\w))"
+    return re.compile(r"^[\s\W]{0,3}(?:" + _trie_regex(seqs) + ")" + tail)
+
+
+def compile_taxonomy(taxonomy: Taxonomy) -> Compiled:
+    """Build the matchers for one taxonomy (cached by digest; call freely)."""
+    hit = _CACHE.get(taxonomy.digest)
+    if hit is not None:
+        return hit
+    seqs: dict[str, list[str]] = {}
+    entries: dict[str, list[_Entry]] = {}
+    labels: list[tuple[Label, str]] = [(i, i.kind) for i in taxonomy.initiatives]
+    labels += [(a, "agency") for a in taxonomy.agencies]
+    for lab, kind in labels:
+        for alias in lab.aliases:
+            _add(seqs, entries, _Entry(lab.id, kind, False, alias))
+        for alias in lab.context_aliases:
+            _add(seqs, entries, _Entry(lab.id, kind, True, alias))
+    for sig in taxonomy.signals:
+        _add(seqs, entries, _Entry("", "signal", sig.context, sig.alias, sig.weight))
+
+    cseqs: dict[str, list[str]] = {}
+    ckinds: dict[str, set[str]] = {}
+    ctx = taxonomy.context
+    for kind, words in (
+        ("hanoi", ctx.hanoi),
+        ("hanoi_cap", ctx.hanoi_capitalised),
+        ("other", ctx.other_places),
+        ("veto", ctx.veto),
+    ):
+        for w in words:
+            for spelling in expand_alias(w):
+                folded = fold(spelling)
+                key = match_key(folded)
+                cseqs.setdefault(key, _atoms(folded))
+                ckinds.setdefault(key, set()).add(kind)
+
+    bp = taxonomy.boilerplate
+    credit = None
+    if bp.credit_prefixes:
+        credit_seqs = [_atoms(fold(s)) for p in bp.credit_prefixes for s in expand_alias(p)]
+        credit = re.compile(r"(?<!\w)(?:" + _trie_regex(credit_seqs) + r")\s*:[^.:;()\[\]]*$")
+    compiled = Compiled(
+        labels=_bounded(list(seqs.values())),
+        entries=entries,
+        context=_bounded(list(cseqs.values())),
+        context_kinds=ckinds,
+        line_boiler=_prefix_regex(bp.line_prefixes, whole_line=False),
+        block_header=_prefix_regex(bp.block_headers, whole_line=True),
+        block_start=_prefix_regex(bp.block_headers, whole_line=False),
+        credit=credit,
+    )
+    _CACHE[taxonomy.digest] = compiled
+    return compiled
+
+
+_CACHE: dict[str, Compiled] = {}
+
+# --------------------------------------------------------------------------- sentences
+
+# Tokens after which a full stop does not end a sentence ("TP. Hà Nội", "Q. Hoàn Kiếm").
+ABBREVIATIONS = frozenset(
+    "tp q p h x tx tt ts pgs gs ths ks bs ns nsnd nsut nsnd. ong ba st no vs mr mrs ms dr "
+    "th.s t.s kts tr hn sdt dt ct pct ubnd hdnd".split()
+)
+_BOUNDARY = re.compile(r"[.!?…]+[\"”’»)\]]*(?=\s)")
+_LINE = re.compile(r"[^\n]+")
+
+
+def _is_boundary(line: str, m: re.Match[str]) -> bool:
+    rest = line[m.end() :].lstrip()
+    if not rest:
+        return True
+    nxt = rest[0]
+    if nxt.islower():
+        return False
+    punct = m.group(0)
+    if punct != ".":
+        return True
+    before = line[: m.start()]
+    token = before.split()[-1] if before.split() else ""
+    token = token.lstrip("(\"“'‘[")
+    if not token:
+        return True
+    if fold(token) in ABBREVIATIONS:
+        return False
+    letters = token.replace(".", "")
+    if letters.isalpha() and letters.isupper() and len(letters) <= 2:
+        return False  # initials and short abbreviations: "Q.", "TP.", "N.V."
+    if token[-1].isdigit() and nxt.isdigit():
+        return False
+    return True
+
+
+def split_sentences(text: str) -> list[tuple[int, int]]:
+    """(start, end) of each sentence, trimmed; a newline always ends a sentence.
+
+    Handles "TP. Hà Nội", "Q. Hoàn Kiếm", "09-NQ/TU", "31/10/2019", "v.v." and numbers.
+    """
+    spans = []
+    for line_m in _LINE.finditer(text):
+        line = line_m.group(0)
+        base = line_m.start()
+        start = 0
+        for m in _BOUNDARY.finditer(line):
+            if _is_boundary(line, m):
+                spans.append((base + start, base + m.end()))
+                start = m.end()
+        spans.append((base + start, base + len(line)))
+    out = []
+    for s, e in spans:
+        while s < e and text[s].isspace():
+            s += 1
+        while e > s and text[e - 1].isspace():
+            e -= 1
+        if e > s:
+            out.append((s, e))
+    return out
+
+
+# --------------------------------------------------------------------------- documents
+
+
+@dataclass
+class _Sentence:
+    field: FieldName
+    start: int
+    end: int
+    fstart: int  # offsets in the folded field
+    fend: int
+    boiler: bool
+    hanoi: bool = False
+    other: bool = False
+    veto: bool = False
+
+
+@dataclass
+class _Field:
+    name: FieldName
+    value: str
+    folded: str
+    starts: list[int] | None
+    sentences: list[_Sentence] = field(default_factory=list)
+    sent_starts: list[int] = field(default_factory=list)  # folded starts, for bisect
+
+    def to_orig(self, i: int) -> int:
+        return i if self.starts is None else self.starts[i]
+
+    def sentence_at(self, fpos: int) -> int:
+        return bisect_right(self.sent_starts, fpos) - 1
+
+
+def _to_folded(starts: list[int] | None, orig: int) -> int:
+    if starts is None:
+        return orig
+    return bisect_right(starts, orig - 1) if orig else 0
+
+
+def _boiler_lines(comp: Compiled, folded: str) -> list[tuple[int, int, bool]]:
+    """(start, end, is_boilerplate) per line: prefixes, and headline lists after a header."""
+    out = []
+    in_block = False
+    for m in _LINE.finditer(folded):
+        line = m.group(0)
+        stripped = line.strip()
+        if not stripped:
+            continue
+        header = comp.block_header is not None and comp.block_header.match(line) is not None
+        prefixed = comp.line_boiler is not None and comp.line_boiler.match(line) is not None
+        headline = len(stripped) < 200 and stripped[-1] not in '.!?…"”»'
+        if header:
+            in_block = True
+        elif in_block and not headline:
+            in_block = False
+        out.append((m.start(), m.end(), header or prefixed or in_block))
+        if comp.block_start is not None and comp.block_start.match(line) is not None:
+            in_block = True  # "Tin liên quan: …" and the headline list after it
+    return out
+
+
+def _prepare(comp: Compiled, name: FieldName, value: str) -> _Field:
+    folded, starts = fold_with_offsets(value)
+    f = _Field(name, value, folded, starts)
+    lines = _boiler_lines(comp, folded)
+    for s, e in split_sentences(value):
+        fs, fe = _to_folded(starts, s), _to_folded(starts, e)
+        boiler = False
+        for ls, le, b in lines:
+            if ls <= fs < le:
+                boiler = b
+                break
+        f.sentences.append(_Sentence(name, s, e, fs, fe, boiler))
+        f.sent_starts.append(fs)
+    for m in comp.context.finditer(folded):
+        idx = f.sentence_at(m.start())
+        if idx < 0:
+            continue
+        sent = f.sentences[idx]
+        kinds = comp.context_kinds.get(match_key(m.group(0)), set())
+        if "hanoi" in kinds:
+            sent.hanoi = True
+        if "hanoi_cap" in kinds and value[f.to_orig(m.start())].isupper():
+            sent.hanoi = True
+        if "other" in kinds:
+            sent.other = True
+        if "veto" in kinds:
+            sent.veto = True
+    return f
+
+
+@dataclass
+class _Hit:
+    entry: _Entry
+    field: _Field
+    sentence: int
+    fstart: int
+
+
+def _context_ok(fld: _Field, idx: int, window: int, doc_hanoi: bool) -> bool:
+    """A generic phrase is the programme only in Hanoi context and free of vetoes."""
+    s = fld.sentences[idx]
+    if s.veto:
+        return False
+    if s.hanoi:
+        return True
+    if s.other:
+        return False
+    lo, hi = max(0, idx - window), min(len(fld.sentences), idx + window + 1)
+    for j in range(lo, hi):
+        n = fld.sentences[j]
+        if not n.boiler and n.hanoi and not n.other:
+            return True
+    return doc_hanoi
+
+
+def _is_credit(comp: Compiled, fld: _Field, sent: _Sentence, fpos: int) -> bool:
+    """True when the name sits in a photo or source credit ("Ảnh: Sở VH&TT")."""
+    if comp.credit is None:
+        return False
+    return comp.credit.search(fld.folded, sent.fstart, fpos) is not None
+
+
+def classify(title: str, text: str, taxonomy: Taxonomy, *, lead: str = "") -> Classification:
+    """Decide relevance and tag initiatives and agencies, each with its proving sentence."""
+    comp = compile_taxonomy(taxonomy)
+    rel = taxonomy.relevance
+    fields = [_prepare(comp, n, v) for n, v in zip(_FIELDS, (title, lead, text), strict=True) if v]
+    head = [s for f in fields if f.name != "text" for s in f.sentences]
+    head_hanoi = any(s.hanoi for s in head)
+    title_other = bool(head) and not head_hanoi and any(s.other for s in head)
+    story = [s for f in fields for s in f.sentences if not s.boiler]
+    n_hanoi = sum(1 for s in story if s.hanoi)
+    n_other = sum(1 for s in story if s.other and not s.hanoi)
+    doc_hanoi = head_hanoi or (n_hanoi > 0 and n_hanoi >= n_other)
+
+    hits: list[_Hit] = []
+    for fld in fields:
+        for m in comp.labels.finditer(fld.folded):
+            idx = fld.sentence_at(m.start())
+            if idx < 0:
+                continue
+            sent = fld.sentences[idx]
+            if sent.boiler:
+                continue
+            ctx_ok: bool | None = None
+            for entry in comp.entries.get(match_key(m.group(0)), ()):
+                if entry.context:
+                    if ctx_ok is None:
+                        ctx_ok = _context_ok(fld, idx, taxonomy.context.window, doc_hanoi)
+                    if not ctx_ok:
+                        continue
+                if entry.kind == "agency" and _is_credit(comp, fld, sent, m.start()):
+                    continue
+                hits.append(_Hit(entry, fld, idx, m.start()))
+
+    score = _score(hits, rel)
+    if title_other:
+        score *= rel.other_place_title_factor
+    score = round(score, 3)
+    relevant = score >= rel.threshold
+    result = Classification(relevant=relevant, score=score, tagger_version=tagger_version(taxonomy))
+    if relevant:
+        result.initiatives = _tags(hits, taxonomy.initiative_ids)
+        result.agencies = _tags(hits, taxonomy.agency_ids)
+    return result
+
+
+def _score(hits: list[_Hit], rel) -> float:
+    w = rel.weights
+    sentences: dict[str, set[tuple[str, int]]] = {}
+    kinds: dict[str, _Entry] = {}
+    for h in hits:
+        key = h.entry.label_id or "signal:" + match_key(fold(h.entry.alias))
+        sentences.setdefault(key, set()).add((h.field.name, h.sentence))
+        kinds.setdefault(key, h.entry)
+    total = 0.0
+    for key, sents in sentences.items():
+        e = kinds[key]
+        if e.kind == "signal":
+            total += e.weight if e.weight is not None else w.signal
+            continue
+        base = {"initiative": w.initiative, "topic": w.topic, "agency": w.agency}[e.kind]
+        if base == 0:
+            continue
+        total += base + min(rel.repeat_bonus * (len(sents) - 1), rel.repeat_cap)
+    return total
+
+
+def _tags(hits: list[_Hit], ids: list[str]) -> list[Tag]:
+    """One tag per label, in taxonomy order; evidence prefers a specific alias, then the first."""
+    best: dict[str, _Hit] = {}
+    order = {n: i for i, n in enumerate(_FIELDS)}
+    for h in hits:
+        cur = best.get(h.entry.label_id)
+        rank = (h.entry.context, order[h.field.name], h.fstart)
+        if cur is None or rank < (cur.entry.context, order[cur.field.name], cur.fstart):
+            best[h.entry.label_id] = h
+    tags = []
+    for label_id in ids:
+        h = best.get(label_id)
+        if h is None:
+            continue
+        s = h.field.sentences[h.sentence]
+        rule = ("context:" if h.entry.context else "alias:") + h.entry.alias
+        tags.append(
+            Tag(label_id, h.field.value[s.start : s.end], h.field.name, s.start, s.end, rule)
+        )
+    return tags
