@@ -1,0 +1,530 @@
+"""Extract one article from a Vietnamese news or government page.
+
+trafilatura finds the body; this module adds what it misses on these sites and keeps what it
+gets right. The HTML is decoded and parsed once with lxml; metadata, headline, lead and byline
+are read off that tree (see `extract_meta` and `byline`), then boilerplate boxes and the lead are
+removed from it and the same tree is handed to trafilatura for the body paragraphs. Generic rules
+come first; per-source CSS overrides (sources.yaml) only replace a field when they match.
+
+`extract` never raises: malformed, binary, huge or pathological input yields
+`Extracted(error=reason)`, so one bad page cannot stop a nightly run.
+"""
+
+from __future__ import annotations
+
+import codecs
+import re
+import unicodedata
+
+import trafilatura
+from lxml import etree
+from lxml.html import HtmlElement, HTMLParser, document_fromstring
+
+from . import byline
+from .config import ExtractOverrides
+from .css_select import select
+from .dates import parse_vn_date, to_iso
+from .extract_meta import (
+    PageMeta,
+    metadata_authors,
+    pick_published,
+    pick_title,
+    read_meta,
+    text_of,
+    visible_author,
+)
+from .language import detect_language
+from .models import Extracted
+from .textnorm import collapse_ws, fold, nfc
+
+EXTRACTOR_VERSION = "vn-extract/1.0 (trafilatura 2.3.1)"
+MAX_BYTES = 20_000_000  # larger "pages" are archives or media, not articles
+MAX_ELEMENTS = 200_000  # more elements than any real article page; beyond that, refuse
+
+BOILERPLATE_PHRASES = (
+    "Tin liên quan",
+    "Tin cùng chuyên mục",
+    "Xem nhiều nhất",
+    "Tin nổi bật",
+    "Chia sẻ",
+    "Ý kiến của bạn",
+    "Các tin khác",
+    "Tin khác",
+    "Cùng chuyên mục",
+    "Đọc nhiều",
+    "Xem thêm",
+    "Bình luận",
+    "Tin mới nhất",
+    "Bài viết liên quan",
+    "Có thể bạn quan tâm",
+    "Đọc tiếp",
+    "Related news",
+    "Related articles",
+    "Read more",
+    "Most read",
+)
+_BOILER_FOLDED = tuple(fold(p) for p in BOILERPLATE_PHRASES)
+# Class/id words of boxes that sit inside or beside the body but are not the article.
+_NOISE = re.compile(
+    r"related|relate-|lienquan|lien-quan|tinlienquan|same-?category|cungchuyenmuc|cung-chuyen-muc|"
+    r"tin-?khac|other-?news|xem-?them|read-?more|readmore|most-?read|doc-?nhieu|xem-?nhieu|"
+    r"comment|binh-?luan|breadcrumb|newsletter|social|sharing|share-|-share|sidebar|"
+    r"advert|banner|popup|recommend",
+    re.I,
+)
+_LEAD_HINT = re.compile(
+    r"sapo|(?:^|[\s_-])lead|summary|description|chapeau|excerpt|intro|abstract|teaser|standfirst|"
+    r"tom-?tat",
+    re.I,
+)
+_BLOCKS = ("p", "div", "h1", "h2", "h3", "h4", "h5", "h6", "li", "td", "blockquote", "section")
+_MAGIC = (b"%PDF", b"\x89PNG", b"GIF8", b"\xff\xd8\xff", b"PK\x03\x04", b"\x1f\x8b", b"RIFF")
+_META_CHARSET = re.compile(rb"""<meta[^>]{0,200}?charset\s*=\s*["']?\s*([A-Za-z0-9_\-:.]+)""", re.I)
+_XML_DECL = re.compile(rb"""^\s*<\?xml[^>]{0,100}encoding\s*=\s*["']([A-Za-z0-9_\-.]+)""", re.I)
+_PARSER = HTMLParser(
+    encoding="utf-8", remove_comments=True, remove_pis=True, default_doctype=False, huge_tree=False
+)
+
+
+class ExtractError(Exception):
+    """A page that cannot be extracted; the message is stored as `Extracted.error`."""
+
+
+# ---------------------------------------------------------------- decoding
+
+
+def _codec(name: str | None) -> str | None:
+    if not name:
+        return None
+    try:
+        return codecs.lookup(name.strip().strip("\"'").lower()).name
+    except LookupError:
+        return None
+
+
+def decode_html(data: bytes | str, encoding: str | None = None) -> str:
+    """Bytes → NFC text: the caller's encoding, then BOM / <meta charset>, then detection.
+
+    A declared charset that fails strict decoding is treated as a lie (common after site
+    migrations) and detection takes over; windows-1258 decodes to combining tone marks, which
+    NFC recomposes.
+    """
+    if isinstance(data, str):
+        return unicodedata.normalize("NFC", data)
+    if not isinstance(data, bytes | bytearray):
+        raise ExtractError(f"unsupported input type {type(data).__name__}")
+    data = bytes(data)
+    _reject_binary(data)
+    tried: list[str] = []
+    for bom, name in (
+        (codecs.BOM_UTF8, "utf-8-sig"),
+        (codecs.BOM_UTF16_LE, "utf-16"),
+        (codecs.BOM_UTF16_BE, "utf-16"),
+    ):
+        if data.startswith(bom):
+            return unicodedata.normalize("NFC", data.decode(name, errors="replace"))
+    head = data[:4096]
+    declared = None
+    m = _META_CHARSET.search(head) or _XML_DECL.search(head)
+    if m:
+        declared = _codec(m.group(1).decode("ascii", "ignore"))
+    for name in (_codec(encoding), declared, "utf-8"):
+        if name and name not in tried:
+            tried.append(name)
+            try:
+                return unicodedata.normalize("NFC", data.decode(name))
+            except (UnicodeDecodeError, LookupError):
+                if name == _codec(encoding):  # the caller insisted: keep it, replace bad bytes
+                    return unicodedata.normalize("NFC", data.decode(name, errors="replace"))
+    from charset_normalizer import from_bytes
+
+    best = from_bytes(data[:300_000]).best()
+    name = _codec(best.encoding) if best else None
+    return unicodedata.normalize("NFC", data.decode(name or "utf-8", errors="replace"))
+
+
+def _reject_binary(data: bytes) -> None:
+    head = data[:2048]
+    if any(head.startswith(m) for m in _MAGIC):
+        raise ExtractError("binary content (not HTML)")
+    if head and (
+        head.count(0) > 8 and not head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE))
+    ):
+        raise ExtractError("binary content (NUL bytes)")
+
+
+def parse_html(text: str) -> HtmlElement:
+    """Parse once with lxml; refuses pages with no HTML or absurdly many elements."""
+    if "<" not in text[:100_000]:
+        raise ExtractError("no HTML markup")
+    try:
+        root = document_fromstring(text.encode("utf-8", "surrogatepass"), parser=_PARSER)
+    except (etree.ParserError, ValueError) as exc:
+        raise ExtractError(f"unparseable HTML: {exc}") from None
+    if root is None:
+        raise ExtractError("empty document")
+    n = 0
+    for _ in root.iter():
+        n += 1
+        if n > MAX_ELEMENTS:
+            raise ExtractError(f"too many elements (> {MAX_ELEMENTS})")
+    return root
+
+
+# ---------------------------------------------------------------- page structure
+
+
+def _link_len(el: etree._Element) -> int:
+    return sum(len(text_of(a)) for a in el.iter("a"))
+
+
+def find_body(root: HtmlElement) -> HtmlElement | None:
+    """The element holding the article paragraphs (readability-style paragraph vote).
+
+    Each paragraph of real prose gives its length to its parent and half to its grandparent;
+    link-heavy paragraphs (related lists) and chrome (header, nav, footer) do not vote.
+    """
+    scores: dict[etree._Element, float] = {}
+    body = root.find("body")
+    if body is None:
+        return None
+    for p in body.iter("p", "h2", "blockquote"):
+        t = text_of(p)
+        if len(t) < 30 or _link_len(p) > 0.4 * len(t):
+            continue
+        parent = p.getparent()
+        if parent is None or any(
+            a.tag in ("nav", "footer", "header", "aside") for a in p.iterancestors()
+        ):
+            continue
+        scores[parent] = scores.get(parent, 0.0) + len(t)
+        gp = parent.getparent()
+        if gp is not None:
+            scores[gp] = scores.get(gp, 0.0) + len(t) / 2
+    if not scores:
+        return None
+    return max(scores, key=scores.__getitem__)  # type: ignore[return-value]
+
+
+def _leaf_blocks(el: etree._Element) -> list[str]:
+    """Texts of block elements without block children, in document order, tables skipped.
+
+    Tables are skipped because gov portals append schedules after the signature line.
+    """
+    out = []
+    for b in el.iter(*_BLOCKS):
+        if any(isinstance(c.tag, str) and c.tag in _BLOCKS for c in b):
+            continue
+        if b.tag == "td" or any(a.tag == "table" for a in b.iterancestors()):
+            continue
+        t = text_of(b)
+        if t:
+            out.append(t)
+    return out
+
+
+def _strip_source_prefix(text: str) -> str:
+    """Drop "(Dân trí) - ", "(NLĐO)- ", "(Chinhphu.vn) - ", "TTO - " at the start of a lead."""
+    m = re.match(r"^\s*\(([^()]{2,40})\)\s*[-–—:]?\s*", text)
+    if m and (m.group(0).rstrip().endswith(("-", "–", "—", ":")) or len(m.group(1)) <= 20):
+        return text[m.end() :]
+    m = re.match(r"^\s*([^\s\-–—]{2,12}(?:\s[^\s\-–—]{2,12})?)\s*[-–—]\s+", text)
+    if m and m.group(1) == m.group(1).upper() and any(c.isalpha() for c in m.group(1)):
+        return text[m.end() :]
+    return text
+
+
+def _in_noise(el: etree._Element, layout: set[etree._Element]) -> bool:
+    """Inside a related/share/comment box? Ancestors of the body (`layout`) do not count."""
+    for a in (el, *el.iterancestors()):
+        if a in layout:
+            return False
+        hint = (a.get("class") or "") + " " + (a.get("id") or "")
+        if _NOISE.search(hint):
+            return True
+    return False
+
+
+def find_lead(
+    root: HtmlElement, heading: etree._Element | None, body_el: etree._Element | None
+) -> tuple[etree._Element | None, str]:
+    """The sapo: a lead-classed block after the headline, else an h2 right after it."""
+    body = root.find("body")
+    if body is None:
+        return None, "none"
+    after = heading is None
+    body_ancestors = set(body_el.iterancestors()) | {body_el} if body_el is not None else set()
+    fallback = None
+    for el in body.iter():
+        if el is heading:
+            after = True
+            continue
+        if not after or not isinstance(el.tag, str) or el in body_ancestors:
+            continue
+        if el.tag in ("script", "style", "a", "img", "meta", "figure", "figcaption"):
+            continue
+        hint = " ".join(
+            el.get(k) or "" for k in ("class", "id", "data-role", "data-slot", "itemprop")
+        )
+        if _LEAD_HINT.search(hint):
+            t = text_of(el)
+            if (
+                30 <= len(t) <= 1500
+                and len(el.findall(".//p")) <= 3
+                and _link_len(el) < 0.3 * len(t)
+            ):
+                if not _in_noise(el, body_ancestors):
+                    return el, "lead-class"
+        elif (
+            fallback is None
+            and heading is not None
+            and el.tag == "h2"
+            and body_el is not None
+            and not _in_noise(el, body_ancestors)
+        ):
+            t = text_of(el)
+            if len(t) >= 60 and _link_len(el) < 0.3 * len(t):
+                fallback = el
+        if body_el is not None and el.getparent() is body_el:
+            break  # reached the body paragraphs: the lead comes before them
+    return (fallback, "h2-after-title") if fallback is not None else (None, "none")
+
+
+def _is_boiler_heading(t: str) -> bool:
+    f = fold(t).strip(" :.-")
+    return any(f == p for p in _BOILER_FOLDED)
+
+
+def remove_boilerplate(root: HtmlElement, protected: set[etree._Element]) -> None:
+    """Remove related-news boxes, share bars, comment blocks and headed link lists.
+
+    `protected` holds the headline, lead and body container: nothing that contains one of them
+    is removed, so a mislabelled wrapper cannot take the article with it.
+    """
+    keep = set()
+    for el in protected:
+        keep.add(el)
+        keep.update(el.iterancestors())
+    doomed = []
+    body = root.find("body")
+    if body is None:
+        return
+    for el in body.iter():
+        if not isinstance(el.tag, str) or el in keep:
+            continue
+        hint = (el.get("class") or "") + " " + (el.get("id") or "")
+        if hint.strip() and _NOISE.search(hint):
+            doomed.append(el)
+            continue
+        if el.tag in ("h2", "h3", "h4", "div", "p", "span", "strong", "b") and len(el) <= 3:
+            t = text_of(el)
+            if len(t) <= 40 and _is_boiler_heading(t):
+                box = el
+                for anc in el.iterancestors():
+                    if anc in keep or len(text_of(anc)) > 3000:
+                        break
+                    box = anc
+                    if len(anc.findall(".//a")) >= 2:
+                        break
+                doomed.append(box)
+    for el in doomed:
+        parent = el.getparent()
+        if parent is not None:
+            _drop(el)
+
+
+def _drop(el: etree._Element) -> None:
+    """Remove an element but keep its tail text in place."""
+    parent = el.getparent()
+    if parent is None:
+        return
+    tail = el.tail
+    if tail and tail.strip():
+        prev = el.getprevious()
+        if prev is not None:
+            prev.tail = (prev.tail or "") + tail
+        else:
+            parent.text = (parent.text or "") + tail
+    parent.remove(el)
+
+
+# ---------------------------------------------------------------- body text
+
+
+def _trafilatura_text(tree: HtmlElement, url: str | None) -> str:
+    doc = trafilatura.bare_extraction(
+        tree,
+        url=url,
+        with_metadata=False,
+        include_comments=False,
+        include_tables=True,
+        include_images=False,
+        deduplicate=False,
+    )
+    return (doc.text if doc is not None and doc.text else "") or ""
+
+
+def _wrap(el: etree._Element) -> HtmlElement:
+    """A minimal document around one element, for trafilatura when an override names the body."""
+    html = etree.Element("html")
+    body = etree.SubElement(html, "body")
+    art = etree.SubElement(body, "article")
+    art.append(el)
+    return document_fromstring(etree.tostring(html, encoding="utf-8"), parser=_PARSER)
+
+
+def clean_paragraphs(
+    text: str, lead: str, drop_phrases: tuple[str, ...], site_names: tuple[str, ...]
+) -> list[str]:
+    """Split trafilatura's text, drop the lead if repeated, boilerplate lines and the signature."""
+    lines = [collapse_ws(x) for x in text.split("\n")]
+    lines = [x for x in lines if x]
+    lead_key = fold(lead)
+    folded_drops = tuple(fold(p) for p in drop_phrases if p.strip())
+    out = []
+    for ln in lines:
+        f = fold(ln)
+        if lead_key and (f == lead_key or (len(f) > 40 and lead_key.startswith(f))):
+            continue
+        if _is_boiler_heading(ln) or (folded_drops and f.startswith(folded_drops)):
+            continue
+        out.append(ln)
+    while (
+        out
+        and len(out[-1]) <= 80
+        and (
+            byline.is_account_name(out[-1])
+            or byline.has_byline_prefix(out[-1])
+            or fold(out[-1]).startswith(("anh:", "anh :", "nguon:"))
+        )
+    ):
+        out.pop()
+    if out and not lead:
+        out[0] = _strip_source_prefix(out[0])
+    return out
+
+
+# ---------------------------------------------------------------- overrides
+
+
+def _override_el(root: HtmlElement, selector: str | None) -> etree._Element | None:
+    if not selector:
+        return None
+    found = select(root, selector)
+    return found[0] if found else None
+
+
+# ---------------------------------------------------------------- entry point
+
+
+def extract(
+    html: bytes | str,
+    url: str | None = None,
+    overrides: ExtractOverrides | None = None,
+    *,
+    encoding: str | None = None,
+) -> Extracted:
+    """Extract title, lead, body text, author, date and language; never raises.
+
+    On failure the returned record has `error` set to a short reason and empty fields.
+    """
+    try:
+        return _extract(html, url, overrides, encoding)
+    except ExtractError as exc:
+        return Extracted(error=str(exc), extractor_version=EXTRACTOR_VERSION)
+    except RecursionError:
+        return Extracted(error="document nested too deeply", extractor_version=EXTRACTOR_VERSION)
+    except MemoryError:
+        return Extracted(error="out of memory on this page", extractor_version=EXTRACTOR_VERSION)
+    except Exception as exc:  # noqa: BLE001 - the contract is: record the reason, keep running
+        return Extracted(
+            error=f"extractor failure: {type(exc).__name__}: {str(exc)[:200]}",
+            extractor_version=EXTRACTOR_VERSION,
+        )
+
+
+def _extract(
+    html: bytes | str, url: str | None, ov: ExtractOverrides | None, encoding: str | None
+) -> Extracted:
+    if html is None or len(html) == 0:
+        raise ExtractError("empty input")
+    if len(html) > MAX_BYTES:
+        raise ExtractError(f"input too large ({len(html)} > {MAX_BYTES})")
+    text = decode_html(html, encoding)
+    if "\x00" in text[:10_000]:
+        raise ExtractError("binary content (NUL characters)")
+    root = parse_html(text)
+    ov = ov or ExtractOverrides()
+    sources: dict[str, str] = {}
+    pm: PageMeta = read_meta(root, url)
+
+    # headline
+    title, sources["title"], heading = pick_title(root, pm)
+    el = _override_el(root, ov.title)
+    if el is not None and text_of(el):
+        title, sources["title"], heading = text_of(el), "override", el
+
+    # body container and lead
+    body_el = _override_el(root, ov.body)
+    body_src = "override" if body_el is not None else "trafilatura"
+    body_guess = body_el if body_el is not None else find_body(root)
+    lead_el, sources["lead"] = find_lead(root, heading, body_guess)
+    el = _override_el(root, ov.lead)
+    if el is not None and text_of(el):
+        lead_el, sources["lead"] = el, "override"
+    lead = _strip_source_prefix(text_of(lead_el)) if lead_el is not None else ""
+
+    # date
+    published, sources["published"] = pick_published(root, pm, heading)
+    el = _override_el(root, ov.date)
+    if el is not None:
+        dt = parse_vn_date(el.get("datetime") or el.get("content") or text_of(el))
+        if dt:
+            published, sources["published"] = to_iso(dt), "override"
+
+    # author: metadata, then the signature at the end of the body, then byline-classed elements
+    author, sources["author"] = metadata_authors(pm)
+    if author is None and body_guess is not None:
+        author = byline.byline_from_lines(_leaf_blocks(body_guess)[-5:], pm.site_names)
+        sources["author"] = "byline-end" if author else "none"
+    if author is None:
+        author = visible_author(root, pm)
+        sources["author"] = "byline-class" if author else "none"
+    el = _override_el(root, ov.author)
+    if el is not None:
+        names = byline.valid_authors(text_of(el), pm.site_names)
+        if names:
+            author, sources["author"] = ", ".join(names), "override"
+
+    # body text: strip boxes and the lead from the tree, then let trafilatura read it
+    for sel in ov.drop:
+        for d in select(root, sel):
+            _drop(d)
+    protected = {e for e in (heading, lead_el, body_guess) if e is not None}
+    remove_boilerplate(root, protected)
+    if lead_el is not None and lead_el.getparent() is not None:
+        _drop(lead_el)
+    if body_el is not None:
+        raw = _trafilatura_text(_wrap(body_el), url)
+    else:
+        raw = _trafilatura_text(root, url)
+    paragraphs = clean_paragraphs(raw, lead, tuple(ov.drop_phrases), pm.site_names)
+    sources["text"] = body_src
+
+    body_text = "\n\n".join(paragraphs)
+    language = detect_language(lead + " " + body_text, pm.html_lang)
+    sources["language"] = "text"
+    result = Extracted(
+        title=nfc(title),
+        lead=nfc(lead),
+        text=nfc(body_text),
+        author=nfc(author) if author else None,
+        published=published,
+        language=language,
+        canonical_url=pm.canonical,
+        field_sources={k: v for k, v in sources.items() if v != "none"},
+        extractor_version=EXTRACTOR_VERSION,
+    )
+    if not result.text and not result.lead:
+        result.error = "no article text found"
+    return result

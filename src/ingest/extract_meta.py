@@ -1,0 +1,357 @@
+"""Read title, date, author and canonical URL off a parsed page, recording where each came from.
+
+Signals are trusted in the order JSON-LD → meta tags → visible text, with two exceptions the
+Vietnamese press forces on us: the headline is the *visible* one whenever a visible heading
+agrees with the metadata (NOTES: the on-page H1 is the gold title, and portals put a section name
+in `<title>` or in their first `<h1>`), and a byline printed in the body beats a CMS account.
+All functions take the lxml tree built once by `extract` and never modify it.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from urllib.parse import urljoin, urlsplit
+
+from lxml import etree
+
+from . import byline
+from .dates import parse_vn_date, to_iso
+from .textnorm import collapse_ws, fold, nfc
+
+_ARTICLE_TYPES = {
+    "newsarticle",
+    "article",
+    "blogposting",
+    "reportagenewsarticle",
+    "analysisnewsarticle",
+    "opinionnewsarticle",
+    "backgroundnewsarticle",
+    "report",
+    "webpage",
+    "liveblogposting",
+}
+_TITLE_SEP = re.compile(r"\s+[-|–—:»]\s+|\s*\|\s*|\s+::\s+")
+_DATE_META = (
+    "article:published_time",
+    "og:published_time",
+    "datepublished",
+    "pubdate",
+    "publishdate",
+    "publish-date",
+    "publish_date",
+    "dc.date.issued",
+    "dc.date",
+    "date",
+    "sailthru.date",
+    "parsely-pub-date",
+    "article.published",
+    "published_time",
+    "created",
+)
+_AUTHOR_META = ("article:author", "author", "dable:author", "dc.creator", "byl", "sailthru.author")
+_DATE_HINT = re.compile(r"date|time|publish|ngay|ngaydang|post-?time|thoigian", re.I)
+_DATE_SKIP = re.compile(r"now|today|clock|weather|thoitiet|ago|update-?time|modified|expire", re.I)
+_DATE_PREFIX = re.compile(
+    r"^\s*(ngày đăng|đăng ngày|ngày xuất bản|cập nhật|đăng lúc|thời gian đăng|ngày|posted|published)",
+    re.I,
+)
+_AUTHOR_HINT = re.compile(r"author|byline|tac-?gia|writer|reporter", re.I)
+_TITLE_HINT = re.compile(r"title|headline|tieu-?de", re.I)
+_CHROME = {"header", "nav", "footer", "aside"}
+
+
+@dataclass
+class PageMeta:
+    """Everything machine-readable on the page, gathered in one pass."""
+
+    jsonld: list[dict] = field(default_factory=list)  # article-like objects first
+    meta: dict[str, list[str]] = field(default_factory=dict)  # lowercased key → contents
+    title_tag: str = ""
+    html_lang: str | None = None
+    canonical: str | None = None
+    site_names: tuple[str, ...] = ()
+
+
+def text_of(el: etree._Element) -> str:
+    """Visible text of an element, whitespace collapsed, NFC."""
+    try:
+        return collapse_ws(nfc(el.text_content()))
+    except (ValueError, AttributeError):
+        return ""
+
+
+def _unescape(s: str) -> str:
+    """Undo entity escaping, twice if needed (tuoitre-style "Chi&amp;#7871;n" in JSON-LD)."""
+    for _ in range(3):
+        u = html.unescape(s)
+        if u == s:
+            break
+        s = u
+    return collapse_ws(nfc(s))
+
+
+def _flatten_ld(obj: object, out: list[dict], depth: int = 0) -> None:
+    if depth > 6:
+        return
+    if isinstance(obj, list):
+        for o in obj:
+            _flatten_ld(o, out, depth + 1)
+    elif isinstance(obj, dict):
+        out.append(obj)
+        if "@graph" in obj:
+            _flatten_ld(obj["@graph"], out, depth + 1)
+
+
+def _ld_types(obj: dict) -> set[str]:
+    t = obj.get("@type", "")
+    types = t if isinstance(t, list) else [t]
+    return {str(x).lower() for x in types}
+
+
+def read_jsonld(root: etree._Element) -> list[dict]:
+    """All JSON-LD objects, article types first; malformed blocks are skipped, not fatal."""
+    found: list[dict] = []
+    for script in root.iter("script"):
+        if (script.get("type") or "").strip().lower() != "application/ld+json":
+            continue
+        raw = (script.text or "").strip()
+        if not raw or len(raw) > 500_000:
+            continue
+        try:
+            data = json.loads(raw, strict=False)
+        except ValueError:
+            try:  # trailing commas are the usual hand-written-template mistake
+                data = json.loads(re.sub(r",\s*([}\]])", r"\1", raw), strict=False)
+            except ValueError:
+                continue
+        _flatten_ld(data, found)
+    return sorted(found, key=lambda o: 0 if _ld_types(o) & _ARTICLE_TYPES else 1)
+
+
+def read_meta(root: etree._Element, url: str | None) -> PageMeta:
+    """Collect meta tags, <title>, <html lang>, canonical link and the publisher's names."""
+    pm = PageMeta(jsonld=read_jsonld(root), html_lang=root.get("lang") or root.get("xml:lang"))
+    for m in root.iter("meta"):
+        key = (m.get("property") or m.get("name") or m.get("itemprop") or "").strip().lower()
+        content = m.get("content")
+        if key and content and content.strip():
+            pm.meta.setdefault(key, []).append(_unescape(content))
+    titles = root.xpath("//head/title|//title")
+    pm.title_tag = text_of(titles[0]) if titles else ""
+    for link in root.iter("link"):
+        if (link.get("rel") or "").strip().lower() == "canonical" and link.get("href"):
+            pm.canonical = link.get("href").strip()
+            break
+    if not pm.canonical and pm.meta.get("og:url"):
+        pm.canonical = pm.meta["og:url"][0]
+    if pm.canonical and url:
+        pm.canonical = urljoin(url, pm.canonical)
+    elif not pm.canonical:
+        pm.canonical = url
+    names = []
+    for key in ("og:site_name", "application-name", "apple-mobile-web-app-title", "twitter:site"):
+        names += pm.meta.get(key, [])
+    for obj in pm.jsonld:
+        pub = obj.get("publisher")
+        if isinstance(pub, dict) and isinstance(pub.get("name"), str):
+            names.append(_unescape(pub["name"]))
+    for u in (url, pm.canonical):
+        host = urlsplit(u).hostname if u else None
+        if host:
+            names.append(host.removeprefix("www."))
+    pm.site_names = tuple(dict.fromkeys(n for n in names if n))
+    return pm
+
+
+# ---------------------------------------------------------------- title
+
+
+def _tokens(s: str) -> set[str]:
+    return set(re.findall(r"\w+", fold(s)))
+
+
+def _agrees(visible: str, claimed: str) -> bool:
+    """Does an on-page heading say the same as a metadata title (maybe with a site suffix)?"""
+    v, c = fold(visible), fold(claimed)
+    if not v or not c:
+        return False
+    if v == c or (c.startswith(v) and len(v) >= 0.4 * len(c)):
+        return True
+    pieces = [p for p in _TITLE_SEP.split(c) if p]
+    if pieces and (v == pieces[0] or v == max(pieces, key=len)):
+        return True
+    tv, tc = _tokens(visible), _tokens(claimed)
+    return bool(tv) and len(tv & tc) / len(tv | tc) >= 0.7
+
+
+def _in_chrome(el: etree._Element) -> bool:
+    return any(a.tag in _CHROME for a in el.iterancestors())
+
+
+def metadata_titles(pm: PageMeta) -> list[tuple[str, str]]:
+    """(title, source) claimed by metadata, most trusted first."""
+    out: list[tuple[str, str]] = []
+    for obj in pm.jsonld[:3]:
+        h = obj.get("headline") or (obj.get("name") if _ld_types(obj) & _ARTICLE_TYPES else None)
+        if isinstance(h, str) and h.strip():
+            out.append((_unescape(h), "json-ld"))
+            break
+    for key in ("og:title", "twitter:title", "title", "dc.title"):
+        for v in pm.meta.get(key, [])[:1]:
+            out.append((v, "meta"))
+    if pm.title_tag:
+        out.append((pm.title_tag, "title-tag"))
+    return out
+
+
+def heading_candidates(root: etree._Element) -> Iterable[tuple[etree._Element, str]]:
+    """On-page headings in order of preference: every h1, then title-classed blocks."""
+    body = root.find("body")
+    if body is None:
+        return
+    for el in body.iter("h1"):
+        yield el, "h1"
+    for el in body.iter("div", "h2", "h3", "p", "span", "header", "section", "td", "strong"):
+        cls = (el.get("class") or "") + " " + (el.get("id") or "")
+        if _TITLE_HINT.search(cls) and len(el) < 6:
+            yield el, "title-block"
+
+
+def _strip_site_parts(title: str, site_names: tuple[str, ...]) -> str:
+    """Drop " - Báo X" / "X | " parts that name the site, keeping the longest remaining part."""
+    pieces = [p for p in _TITLE_SEP.split(title) if p.strip()]
+    if len(pieces) < 2:
+        return title
+    keep = [p for p in pieces if not byline.is_publisher_name(p, site_names)]
+    return max(keep or pieces, key=len).strip()
+
+
+def pick_title(root: etree._Element, pm: PageMeta) -> tuple[str, str, etree._Element | None]:
+    """(title, source, heading element or None)."""
+    claimed = metadata_titles(pm)
+    first_h1 = None
+    for el, kind in heading_candidates(root):
+        t = text_of(el)
+        if not 4 <= len(t) <= 400:
+            continue
+        if kind == "h1" and first_h1 is None and not _in_chrome(el):
+            first_h1 = (el, t)
+        if any(_agrees(t, c) for c, _ in claimed):
+            return t, kind, el
+    for c, src in claimed:
+        cleaned = _strip_site_parts(c, pm.site_names)
+        if cleaned:
+            return cleaned, src, None
+    if first_h1:
+        return first_h1[1], "h1", first_h1[0]
+    return "", "none", None
+
+
+# ---------------------------------------------------------------- date
+
+
+def pick_published(
+    root: etree._Element, pm: PageMeta, after: etree._Element | None = None
+) -> tuple[str | None, str]:
+    """(ISO date, source): JSON-LD datePublished, then meta tags, then the visible date line."""
+    for obj in pm.jsonld:
+        v = obj.get("datePublished") or obj.get("dateCreated")
+        if isinstance(v, str):
+            dt = parse_vn_date(v)
+            if dt:
+                return to_iso(dt), "json-ld"
+    for key in _DATE_META:
+        for v in pm.meta.get(key, []):
+            dt = parse_vn_date(v)
+            if dt:
+                return to_iso(dt), "meta"
+    for el in root.iter("time"):
+        v = el.get("datetime")
+        dt = parse_vn_date(v) if v else None
+        if dt and not _in_chrome(el):
+            return to_iso(dt), "time-tag"
+    return _visible_date(root, after)
+
+
+def _visible_date(root: etree._Element, after: etree._Element | None) -> tuple[str | None, str]:
+    """First date in a date-classed element or behind a "Ngày đăng"/"Cập nhật" prefix.
+
+    Dates after the headline are preferred: headers carry today's date and sidebars carry the
+    dates of other stories.
+    """
+    body = root.find("body")
+    if body is None:
+        return None, "none"
+    seen_heading = after is None
+    before: str | None = None
+    for el in body.iter():
+        if el is after:
+            seen_heading = True
+            continue
+        if not isinstance(el.tag, str) or el.tag in ("script", "style"):
+            continue
+        hint = (el.get("class") or "") + " " + (el.get("id") or "")
+        own = collapse_ws(el.text or "")
+        if not (
+            (_DATE_HINT.search(hint) and not _DATE_SKIP.search(hint)) or _DATE_PREFIX.match(own)
+        ):
+            continue
+        t = text_of(el)
+        if not t or len(t) > 120:
+            continue
+        dt = parse_vn_date(t)
+        if not dt:
+            continue
+        if seen_heading:
+            return to_iso(dt), "visible"
+        before = before or to_iso(dt)
+    return (before, "visible") if before else (None, "none")
+
+
+# ---------------------------------------------------------------- author
+
+
+def metadata_authors(pm: PageMeta) -> tuple[str | None, str]:
+    """Author from JSON-LD Person entries, then meta tags; publishers and accounts rejected."""
+    for obj in pm.jsonld[:3]:
+        a = obj.get("author")
+        entries = a if isinstance(a, list) else [a]
+        names: list[str] = []
+        for e in entries:
+            raw = e.get("name") if isinstance(e, dict) else e
+            if isinstance(e, dict) and "organization" in _ld_types(e):
+                continue
+            if isinstance(raw, str):
+                for n in byline.valid_authors(_unescape(raw), pm.site_names):
+                    if n not in names:
+                        names.append(n)
+        if names:
+            return ", ".join(names), "json-ld"
+    for key in _AUTHOR_META:
+        for v in pm.meta.get(key, []):
+            names = byline.valid_authors(v, pm.site_names)
+            if names:
+                return ", ".join(names), "meta"
+    return None, "none"
+
+
+def visible_author(root: etree._Element, pm: PageMeta) -> str | None:
+    """A name in an author/byline-classed element (tuoitre, nld, vietnamnet style)."""
+    body = root.find("body")
+    if body is None:
+        return None
+    for el in body.iter("p", "div", "span", "a", "strong", "b", "address"):
+        hint = (el.get("class") or "") + " " + (el.get("id") or "") + " " + (el.get("rel") or "")
+        if not _AUTHOR_HINT.search(hint):
+            continue
+        t = text_of(el)
+        if not t or len(t) > 100:
+            continue
+        names = byline.valid_authors(t, pm.site_names)
+        if names:
+            return ", ".join(names)
+    return None
