@@ -195,7 +195,8 @@ class Fetcher:
             except (httpx.TransportError, TimeoutError, TooLarge, ValueError) as exc:
                 host.robots_state = "unreachable"
                 host.robots = None
-                return False, f"robots.txt unreachable: {type(exc).__name__}"
+                host.robots_text = f"host unreachable ({type(exc).__name__} on robots.txt)"
+                return False, host.robots_text
             if 200 <= status < 300:
                 host.robots_text = body.decode("utf-8", "replace")
                 host.robots = Protego.parse(host.robots_text)
@@ -205,7 +206,7 @@ class Fetcher:
             else:
                 host.robots_state = "error"
         if host.robots_state == "unreachable":
-            return False, "host unreachable"
+            return False, host.robots_text or "host unreachable"
         if host.robots_state == "error":
             return False, "robots.txt answered a server error; not crawling this host now"
         if host.robots is not None and not host.robots.can_fetch(url, self.user_agent):
