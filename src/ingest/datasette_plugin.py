@@ -1,0 +1,623 @@
+"""Datasette plugin for the knowledge base: Vietnamese search, article pages, archive view.
+
+Why a plugin and not only metadata: researchers type queries with or without diacritics, and
+đ/Đ does not decompose in Unicode, so neither FTS5's `remove_diacritics` nor Datasette's own
+`escape_fts()` can match "dai phat thanh" to "Đài Phát thanh". The FTS table holds a folded copy
+of every article (`ingest.db.folded_document`); this plugin folds the *query* the same way.
+
+SQL functions (registered on every connection):
+- ``vn_fold(text)``: the same folding as the pipeline (`ingest.textnorm.fold`).
+- ``vn_fts_query(q)``: a safe FTS5 MATCH expression from what a person typed.
+- ``vn_passage(text, q)``: the passage of the original text that best matches the query.
+- ``escape_fts(q)``: replaced by ``vn_fts_query`` so the table search box (``?_search=``)
+  behaves exactly like the search page.
+
+Pages: ``/-/search`` (ranked results with highlighted passages), ``/-/article/<id>`` (text with
+evidence highlighted), ``/-/archive/<id>`` (the archived raw HTML, escaped or sandboxed).
+Nothing crawled is ever emitted as live HTML: every value goes through `markupsafe.escape`.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from datasette import hookimpl
+from datasette.utils.asgi import NotFound, Response
+from jinja2 import ChoiceLoader, FileSystemLoader
+from markupsafe import Markup, escape
+
+from .textnorm import fold, nfc
+
+PLUGIN_NAME = "ingest_vn"
+HERE = Path(__file__).parent
+TEMPLATES_DIR = HERE / "templates"
+STATIC_DIR = HERE / "static"
+DEFAULT_DATABASE = "kb"
+PASSAGE_WIDTH = 240
+SEARCH_PAGE_SIZE = 50
+# bm25 weights for articles_fts(title, lead, text, folded): a hit in the title counts most.
+BM25_WEIGHTS = "10.0, 4.0, 1.0, 1.0"
+
+# ---------------------------------------------------------------------------------------------
+# Query parsing
+# ---------------------------------------------------------------------------------------------
+
+_QUERY_TOKEN = re.compile(r'"([^"]*)"?(\*?)|(\S+)')
+_WORD = re.compile(r"\w+")
+
+
+@dataclass(frozen=True)
+class Term:
+    """One thing the user asked for: a phrase of folded syllables, maybe a prefix."""
+
+    words: tuple[str, ...]
+    prefix: bool = False
+    negated: bool = False
+
+    def fts(self) -> str:
+        # Tokens are \w+ only, so they never contain a double quote: quoting is enough.
+        return '"' + " ".join(self.words) + '"' + ("*" if self.prefix else "")
+
+
+@dataclass
+class ParsedQuery:
+    """Groups of terms joined by OR; terms inside a group are all required."""
+
+    groups: list[list[tuple[Term, bool]]]  # (term, came from a quoted phrase)
+    negated: list[Term]
+
+    def positive_terms(self) -> list[Term]:
+        return [t for g in self.groups for t, _ in g]
+
+
+def _words(text: str) -> tuple[str, ...]:
+    return tuple(_WORD.findall(fold(text)))
+
+
+def parse_query(q: str | None) -> ParsedQuery:
+    """Split a raw query into quoted phrases, bare words, ``OR`` and ``-excluded`` words.
+
+    An unbalanced quote runs to the end of the query, as people expect when they forget it.
+    """
+    groups: list[list[tuple[Term, bool]]] = [[]]
+    negated: list[Term] = []
+    negate_next = False
+    for m in _QUERY_TOKEN.finditer(nfc(q or "")):
+        phrase, star, bare = m.group(1), m.group(2), m.group(3)
+        if bare is not None:
+            if bare == "OR":
+                if groups[-1]:
+                    groups.append([])
+                continue
+            if bare in ("AND", "NOT"):
+                negate_next = bare == "NOT"
+                continue
+            neg = bare.startswith("-") and len(bare) > 1
+            text = bare[1:] if neg else bare
+            prefix = text.endswith("*")
+            words = _words(text)
+            quoted = False
+        else:
+            neg, prefix, words, quoted = False, bool(star), _words(phrase), True
+        if not words:
+            continue
+        term = Term(words, prefix=prefix, negated=neg or negate_next)
+        negate_next = False
+        if term.negated:
+            negated.append(term)
+        else:
+            groups[-1].append((term, quoted))
+    groups = [g for g in groups if g]
+    return ParsedQuery(groups, negated)
+
+
+def _group_expression(group: list[tuple[Term, bool]]) -> str:
+    """All terms required; a run of bare words also scores as one phrase.
+
+    "le hoi thiet ke" must find every article that has those four syllables, but the ones where
+    they stand together as the phrase "lễ hội thiết kế" should rank first. bm25 sums the score of
+    every phrase in the expression, so adding the joined phrase on an OR branch only changes the
+    ranking, never the set of matches (a phrase match implies all its words match).
+    """
+    required = " ".join(t.fts() for t, _ in group)
+    bare_run = [t for t, quoted in group if not quoted and not t.prefix]
+    if len(group) > 1 and len(bare_run) == len(group):
+        joined = Term(tuple(w for t in bare_run for w in t.words))
+        return f"({joined.fts()} OR ({required}))"
+    if len(group) == 1:
+        return required
+    return f"({required})"
+
+
+def vn_fts_query(q: str | None) -> str:
+    """An FTS5 MATCH expression for a raw user query, with or without diacritics.
+
+    Every term is folded (đ→d, no tone marks) and quoted, so FTS5 operators and punctuation
+    typed by the user can never cause a syntax error; ``"quoted phrases"`` stay phrases.
+    A query with no searchable word yields ``""``, which matches nothing.
+    """
+    parsed = parse_query(q)
+    if not parsed.groups:
+        return '""'
+    expr = " OR ".join(_group_expression(g) for g in parsed.groups)
+    if len(parsed.groups) > 1 and parsed.negated:
+        expr = f"({expr})"
+    for term in parsed.negated:
+        expr += f" NOT {term.fts()}"
+    return expr
+
+
+# ---------------------------------------------------------------------------------------------
+# Passages
+# ---------------------------------------------------------------------------------------------
+
+
+def _term_pattern(term: Term) -> re.Pattern[str]:
+    sep = r"[\W_]+"
+    body = sep.join(re.escape(w) for w in term.words)
+    tail = r"\w*" if term.prefix else r"(?!\w)"
+    return re.compile(r"(?<!\w)" + body + tail)
+
+
+def match_spans(text: str, q: str | None) -> list[tuple[int, int]]:
+    """Character spans in `text` (NFC) where any searched term occurs, sorted, non-overlapping.
+
+    Matching runs on the folded copy, which has one character per character of NFC text, so
+    the spans index straight into the original.
+    """
+    folded = fold(text)
+    spans = []
+    for group in parse_query(q).groups:
+        terms = [t for t, _ in group]
+        if len(terms) > 1 and not any(quoted or t.prefix for t, quoted in group):
+            # the run as a whole phrase, so "Lễ hội Thiết kế" is marked as one passage
+            terms.append(Term(tuple(w for t in terms for w in t.words)))
+        for term in terms:
+            spans.extend(m.span() for m in _term_pattern(term).finditer(folded))
+    return merge_spans(spans)
+
+
+def merge_spans(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    out: list[tuple[int, int]] = []
+    for s, e in sorted(spans):
+        if out and s <= out[-1][1]:
+            out[-1] = (out[-1][0], max(out[-1][1], e))
+        else:
+            out.append((s, e))
+    return out
+
+
+def passage_window(
+    text: str, q: str | None, width: int = PASSAGE_WIDTH
+) -> tuple[str, list[tuple[int, int]]]:
+    """The best window of about `width` characters, and the match spans relative to it.
+
+    "Best" is the window covering the most distinct terms, then the most hits; ties go to the
+    earliest. The window is widened to whole words and marked with … where it was cut.
+    """
+    text = nfc(text or "")
+    spans = match_spans(text, q)
+    if not spans:
+        cut = text[:width]
+        if len(text) > width:
+            cut = cut.rsplit(" ", 1)[0] + " …"
+        return cut, []
+    folded = fold(text)
+    best: tuple[int, int, int] | None = None  # (-distinct, -hits, start)
+    for s, _ in spans:
+        lo = max(0, s - width // 3)
+        inside = [(a, b) for a, b in spans if a >= lo and b <= lo + width]
+        key = (-len({folded[a:b] for a, b in inside}), -len(inside), lo)
+        if best is None or key < best:
+            best = key
+    assert best is not None
+    lo = best[2]
+    hi = min(len(text), lo + width)
+    while lo > 0 and not text[lo - 1].isspace():
+        lo -= 1
+    while hi < len(text) and not text[hi].isspace():
+        hi += 1
+    prefix = "… " if lo > 0 else ""
+    suffix = " …" if hi < len(text) else ""
+    off = len(prefix) - lo
+    rel = [(a + off, b + off) for a, b in spans if a >= lo and b <= hi]
+    return prefix + text[lo:hi].strip("\n") + suffix, rel
+
+
+def vn_passage(text: str | None, q: str | None, width: int | None = None) -> str:
+    """SQL function: the matching passage of the original (unfolded) text, as plain text."""
+    return passage_window(text or "", q, int(width or PASSAGE_WIDTH))[0]
+
+
+def highlight(text: str, spans: list[tuple[int, int]], title: str | None = None) -> Markup:
+    """Escape `text` and wrap each span in <mark>; the only HTML we emit around crawled text."""
+    out: list[str] = []
+    pos = 0
+    attr = f' title="{escape(title)}"' if title else ""
+    for s, e in spans:
+        out.append(str(escape(text[pos:s])))
+        out.append(f"<mark{attr}>{escape(text[s:e])}</mark>")
+        pos = e
+    out.append(str(escape(text[pos:])))
+    return Markup("".join(out))
+
+
+def _sql_fold(value: Any) -> str | None:
+    return None if value is None else fold(str(value))
+
+
+def _sql_fts_query(value: Any) -> str:
+    return vn_fts_query(None if value is None else str(value))
+
+
+def _sql_passage(text: Any, q: Any, width: Any = None) -> str | None:
+    if text is None:
+        return None
+    return vn_passage(str(text), None if q is None else str(q), width)
+
+
+@hookimpl(trylast=True)
+def prepare_connection(conn: Any) -> None:
+    """Register the SQL functions; trylast so our escape_fts replaces Datasette's own."""
+    conn.create_function("vn_fold", 1, _sql_fold, deterministic=True)
+    conn.create_function("vn_fts_query", 1, _sql_fts_query, deterministic=True)
+    conn.create_function("vn_passage", 2, _sql_passage, deterministic=True)
+    conn.create_function("vn_passage", 3, _sql_passage, deterministic=True)
+    conn.create_function("escape_fts", 1, _sql_fts_query, deterministic=True)
+
+
+# ---------------------------------------------------------------------------------------------
+# Templates, static files, links
+# ---------------------------------------------------------------------------------------------
+
+
+@hookimpl
+def prepare_jinja2_environment(env: Any) -> None:
+    """Put our templates first: the plugin is a module, so Datasette cannot find them itself."""
+    env.loader = ChoiceLoader([FileSystemLoader(str(TEMPLATES_DIR)), env.loader])
+
+
+@hookimpl
+def extra_css_urls(datasette: Any) -> list[str]:
+    return [datasette.urls.path("/-/ingest-static/kb.css")]
+
+
+@hookimpl
+def menu_links(datasette: Any) -> list[dict[str, str]]:
+    return [
+        {"href": datasette.urls.path("/-/search"), "label": "Tìm kiếm / Search"},
+    ]
+
+
+@hookimpl
+def render_cell(
+    row: Any, value: Any, column: str, table: str | None, database: str, datasette: Any
+) -> Any:
+    """In the articles table the title links to the readable article page (escaped)."""
+    if table == "articles" and column == "title" and isinstance(value, str):
+        try:
+            article_id = int(row["id"])
+        except (KeyError, IndexError, TypeError, ValueError):
+            return None
+        href = datasette.urls.path(f"/-/article/{article_id}")
+        return Markup(f'<a class="kb-article-link" href="{escape(href)}">{escape(value)}</a>')
+    return None
+
+
+@hookimpl
+def extra_template_vars(datasette: Any) -> dict[str, Any]:
+    return {"kb_database": kb_database_name(datasette)}
+
+
+def kb_database_name(datasette: Any) -> str:
+    config = datasette.plugin_config(PLUGIN_NAME) or {}
+    name = config.get("database") or DEFAULT_DATABASE
+    if name in datasette.databases:
+        return name
+    for candidate in datasette.databases:
+        if candidate != "_internal":
+            return candidate
+    raise NotFound("no database")
+
+
+STATIC_TYPES = {".css": "text/css; charset=utf-8", ".js": "text/javascript; charset=utf-8"}
+
+
+async def static_file(request: Any) -> Response:
+    """Serve src/ingest/static: Datasette only serves static dirs of plugin *packages*."""
+    name = request.url_vars["path"]
+    path = (STATIC_DIR / name).resolve()
+    if path.parent != STATIC_DIR.resolve() or not path.is_file():
+        raise NotFound("no such file")
+    content_type = STATIC_TYPES.get(path.suffix, "application/octet-stream")
+    return Response(
+        path.read_text(encoding="utf-8"),
+        content_type=content_type,
+        headers={"cache-control": "max-age=3600"},
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Search page
+# ---------------------------------------------------------------------------------------------
+
+SEARCH_SQL = f"""
+select a.id, a.title, a.url, a.published_date, s.name as outlet, a.relevant,
+  a.initiative_ids, bm25(articles_fts, {BM25_WEIGHTS}) as rank,
+  coalesce(a.title, '') || char(10) || coalesce(a.lead, '') || char(10) || coalesce(a.text, '')
+    as body
+from articles_fts
+join articles a on a.id = articles_fts.rowid
+join sources s on s.id = a.source_id
+where articles_fts match vn_fts_query(:q)
+  and (:relevant = '' or a.relevant = cast(:relevant as integer))
+order by rank, a.published desc
+limit :limit offset :offset
+"""
+
+COUNT_SQL = """
+select count(*) from articles_fts
+join articles a on a.id = articles_fts.rowid
+where articles_fts match vn_fts_query(:q)
+  and (:relevant = '' or a.relevant = cast(:relevant as integer))
+"""
+
+
+async def search_page(request: Any, datasette: Any) -> Response:
+    """Ranked results with the matching passage of each article highlighted."""
+    dbname = kb_database_name(datasette)
+    db = datasette.get_database(dbname)
+    q = request.args.get("q", "").strip()
+    relevant = request.args.get("relevant", "")
+    if relevant not in ("", "0", "1"):
+        relevant = ""
+    try:
+        page = max(1, int(request.args.get("page", "1")))
+    except ValueError:
+        page = 1
+    results: list[dict[str, Any]] = []
+    total = 0
+    if q:
+        params = {
+            "q": q,
+            "relevant": relevant,
+            "limit": SEARCH_PAGE_SIZE,
+            "offset": (page - 1) * SEARCH_PAGE_SIZE,
+        }
+        total = (await db.execute(COUNT_SQL, params)).first()[0]
+        for row in await db.execute(SEARCH_SQL, params):
+            passage, spans = passage_window(row["body"], q)
+            title = row["title"] or ""
+            results.append(
+                {
+                    "id": row["id"],
+                    "title_html": highlight(title, match_spans(title, q)),
+                    "url": row["url"],
+                    "published_date": row["published_date"],
+                    "outlet": row["outlet"],
+                    "relevant": row["relevant"],
+                    "initiatives": json.loads(row["initiative_ids"] or "[]"),
+                    "passage_html": highlight(passage, spans),
+                }
+            )
+    return Response.html(
+        await datasette.render_template(
+            "kb_search.html",
+            {
+                "q": q,
+                "relevant": relevant,
+                "results": results,
+                "total": total,
+                "page": page,
+                "page_size": SEARCH_PAGE_SIZE,
+                "fts_expression": vn_fts_query(q) if q else "",
+                "database": dbname,
+            },
+            request=request,
+        )
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Article page
+# ---------------------------------------------------------------------------------------------
+
+TAGS_SQL = """
+select 'initiative' as kind, t.initiative_id as label_id, i.name_vi, i.name_en, t.evidence,
+  t.field, t.start, t."end", t.rule
+from article_initiatives t left join initiatives i on i.id = t.initiative_id
+where t.article_id = :id
+union all
+select 'agency', t.agency_id, g.name_vi, g.name_en, t.evidence, t.field, t.start, t."end", t.rule
+from article_agencies t left join agencies g on g.id = t.agency_id
+where t.article_id = :id
+order by 1 desc, 2
+"""
+
+
+def evidence_span(field_text: str, tag: dict[str, Any]) -> tuple[int, int] | None:
+    """Where the evidence sits in the field: the stored offsets, or a search if they drifted."""
+    evidence = tag.get("evidence") or ""
+    start, end = tag.get("start"), tag.get("end")
+    if isinstance(start, int) and isinstance(end, int) and field_text[start:end] == evidence:
+        return start, end
+    if evidence:
+        found = field_text.find(evidence)
+        if found >= 0:
+            return found, found + len(evidence)
+    return None
+
+
+def highlight_field(field_text: str, tags: list[dict[str, Any]]) -> Markup:
+    """The field's text with every evidence sentence wrapped in <mark>, labels in the title."""
+    spans: list[tuple[int, int, str]] = []
+    for tag in tags:
+        span = evidence_span(field_text, tag)
+        if span:
+            spans.append((span[0], span[1], tag["label_id"]))
+    merged: list[tuple[int, int, list[str]]] = []
+    for s, e, label in sorted(spans):
+        if merged and s < merged[-1][1]:
+            ps, pe, labels = merged[-1]
+            merged[-1] = (ps, max(pe, e), labels + [label])
+        else:
+            merged.append((s, e, [label]))
+    out: list[str] = []
+    pos = 0
+    for s, e, labels in merged:
+        out.append(str(escape(field_text[pos:s])))
+        names = escape(", ".join(dict.fromkeys(labels)))
+        out.append(
+            f'<mark class="evidence" title="{names}" data-labels="{names}">'
+            f"{escape(field_text[s:e])}</mark>"
+        )
+        pos = e
+    out.append(str(escape(field_text[pos:])))
+    return Markup("".join(out))
+
+
+async def article_page(request: Any, datasette: Any) -> Response:
+    dbname = kb_database_name(datasette)
+    db = datasette.get_database(dbname)
+    article_id = int(request.url_vars["id"])
+    row = (
+        await db.execute(
+            """select a.*, s.name as outlet, s.kind as outlet_kind, st.title as story_title,
+                 st.outlet_count as story_outlets
+               from articles a join sources s on s.id = a.source_id
+               left join stories st on st.id = a.story_id
+               where a.id = :id""",
+            {"id": article_id},
+        )
+    ).first()
+    if row is None:
+        raise NotFound(f"Article {article_id} not found")
+    article = dict(row)
+    tags = [dict(t) for t in await db.execute(TAGS_SQL, {"id": article_id})]
+    fields = {}
+    for name in ("title", "lead", "text"):
+        field_tags = [t for t in tags if t["field"] == name]
+        fields[name] = highlight_field(article.get(name) or "", field_tags)
+    archived = bool(article.get("warc_file")) and article.get("warc_offset") is not None
+    return Response.html(
+        await datasette.render_template(
+            "kb_article.html",
+            {
+                "article": article,
+                "fields": fields,
+                "initiative_tags": [t for t in tags if t["kind"] == "initiative"],
+                "agency_tags": [t for t in tags if t["kind"] == "agency"],
+                "archived": archived,
+                "database": dbname,
+            },
+            request=request,
+        )
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Archived copy
+# ---------------------------------------------------------------------------------------------
+
+# Injected at the top of the sandboxed copy: no scripts (sandbox), and no fetches at all, so
+# opening an archived page never calls the outlet's trackers or ad servers.
+ARCHIVE_CSP = (
+    '<meta http-equiv="Content-Security-Policy" '
+    "content=\"default-src 'none'; style-src 'unsafe-inline'; img-src data:\">"
+)
+MAX_ARCHIVE_BYTES = 5_000_000
+
+
+def warc_path(db_path: str | Path, warc_file: str) -> Path:
+    """Resolve articles.warc_file inside <db dir>/raw/, refusing anything that escapes it."""
+    raw_dir = (Path(db_path).parent / "raw").resolve()
+    candidate = Path(warc_file)
+    if not candidate.is_absolute():
+        parts = candidate.parts
+        candidate = raw_dir.joinpath(*(parts[1:] if parts and parts[0] == "raw" else parts))
+    resolved = candidate.resolve()
+    if raw_dir != resolved and raw_dir not in resolved.parents:
+        raise NotFound("archived copy outside the archive directory")
+    return resolved
+
+
+def read_warc_record(path: Path, offset: int) -> tuple[dict[str, str], bytes, str | None]:
+    """The HTTP headers and body of the WARC record that starts at `offset`."""
+    from warcio.archiveiterator import ArchiveIterator
+
+    with path.open("rb") as fh:
+        fh.seek(offset)
+        for record in ArchiveIterator(fh):
+            headers: dict[str, str] = {}
+            if record.http_headers is not None:
+                headers = dict(record.http_headers.headers)
+            body = record.content_stream().read(MAX_ARCHIVE_BYTES)
+            uri = record.rec_headers.get_header("WARC-Target-URI")
+            return headers, body, uri
+    raise NotFound("no WARC record at that offset")
+
+
+def decode_body(body: bytes, headers: dict[str, str]) -> str:
+    content_type = next((v for k, v in headers.items() if k.lower() == "content-type"), "")
+    m = re.search(r"charset=([\w-]+)", content_type, re.I)
+    for enc in (m.group(1) if m else None, "utf-8"):
+        if not enc:
+            continue
+        try:
+            return body.decode(enc)
+        except (LookupError, UnicodeDecodeError):
+            continue
+    return body.decode("utf-8", errors="replace")
+
+
+async def archive_page(request: Any, datasette: Any) -> Response:
+    """The raw HTML as archived: escaped source by default, or a sandboxed, offline render."""
+    dbname = kb_database_name(datasette)
+    db = datasette.get_database(dbname)
+    article_id = int(request.url_vars["id"])
+    row = (
+        await db.execute(
+            "select id, title, url, warc_file, warc_offset, raw_sha256, fetched_at "
+            "from articles where id = :id",
+            {"id": article_id},
+        )
+    ).first()
+    if row is None:
+        raise NotFound(f"Article {article_id} not found")
+    if not row["warc_file"] or row["warc_offset"] is None or not db.path:
+        raise NotFound("This article has no archived copy")
+    path = warc_path(db.path, row["warc_file"])
+    if not path.is_file():
+        raise NotFound("The archive file is missing")
+    headers, body, uri = read_warc_record(path, int(row["warc_offset"]))
+    html = decode_body(body, headers)
+    mode = "rendered" if request.args.get("view") == "rendered" else "source"
+    return Response.html(
+        await datasette.render_template(
+            "kb_archive.html",
+            {
+                "article": dict(row),
+                "target_uri": uri,
+                "http_headers": headers,
+                "raw_html": html,
+                "srcdoc": ARCHIVE_CSP + html,
+                "mode": mode,
+                "database": dbname,
+            },
+            request=request,
+        )
+    )
+
+
+@hookimpl
+def register_routes() -> list[tuple[str, Any]]:
+    return [
+        (r"^/-/search$", search_page),
+        (r"^/-/article/(?P<id>\d+)$", article_page),
+        (r"^/-/archive/(?P<id>\d+)$", archive_page),
+        (r"^/-/ingest-static/(?P<path>[A-Za-z0-9_.-]+)$", static_file),
+    ]
