@@ -1,0 +1,58 @@
+# Hanoi creative-city knowledge base. `make help` lists the targets.
+PY ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-$(shell cat pyproject.toml constraints.txt | cksum | cut -d' ' -f1)
+DB ?= data/kb.db
+PORT ?= 8001
+
+.DEFAULT_GOAL := help
+.PHONY: help install demo test test-all lint format run serve eval bench browser clean
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  make %-10s %s\n", $$1, $$2}'
+
+$(STAMP): pyproject.toml constraints.txt
+	@command -v $(PY) >/dev/null || { echo "need $(PY) (Python 3.11)"; exit 1; }
+	test -x $(BIN)/python || $(PY) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -c constraints.txt -e '.[dev]'
+	rm -f $(VENV)/.installed-*; touch $(STAMP)
+
+install: $(STAMP) ## create .venv and install the pinned dependencies
+
+demo: $(STAMP) ## crawl the bundled sample sites on loopback with the nightly flow, then serve Datasette on :8001
+	$(BIN)/ingest demo --db $(DB) --port $(PORT)
+
+test: $(STAMP) browser ## run the test suite (what CI runs)
+	$(BIN)/ruff check .
+	$(BIN)/python -m pytest -q
+
+test-all: $(STAMP) browser ## the test suite plus the slow tests (kill loops, Dask)
+	$(BIN)/python -m pytest -q -m "slow or not slow"
+
+lint: $(STAMP) ## ruff lint and format check
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(STAMP) ## apply ruff formatting
+	$(BIN)/ruff format .
+
+run: $(STAMP) ## one nightly run against the real sites in sources.yaml
+	$(BIN)/ingest run --db $(DB)
+
+serve: $(STAMP) ## serve an existing database with Datasette
+	$(BIN)/ingest serve --db $(DB) --port $(PORT)
+
+eval: $(STAMP) ## extraction and tagging evaluations (side by side with bare trafilatura)
+	$(BIN)/ingest eval-extract
+	$(BIN)/ingest eval-tags
+
+bench: $(STAMP) ## benchmark scripts: print figures and ratios
+	for b in benchmarks/bench_*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
+
+browser: ## install Debian's chromium for the browser tests (no-op when present)
+	@bash scripts/install-browser.sh || echo "warning: chromium not installed; browser tests will be skipped (set REQUIRE_BROWSER=1 to fail instead)"
+
+clean: ## remove the virtualenv and generated data
+	rm -rf $(VENV) data/*.db* data/raw data/demo-sources.yaml test-artifacts
