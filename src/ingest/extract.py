@@ -404,6 +404,31 @@ def clean_paragraphs(
     return out
 
 
+def trim_to_container(paragraphs: list[str], container_text: str, title: str) -> list[str]:
+    """Cut leading and trailing lines that lie outside the article container.
+
+    trafilatura sometimes starts with the breadcrumb or section name and ends with a sidebar
+    widget; lines between the first and last one found in the container are kept as they are.
+    When the container holds under 60% of the text it is probably only part of the article, and
+    nothing is cut.
+    """
+    if not paragraphs:
+        return paragraphs
+    hay = fold(container_text)
+    inside = [fold(p) in hay for p in paragraphs]
+    total = sum(len(p) for p in paragraphs)
+    covered = sum(len(p) for p, ok in zip(paragraphs, inside, strict=True) if ok)
+    if not any(inside) or covered < 0.6 * total:
+        return paragraphs
+    first = inside.index(True)
+    last = len(inside) - 1 - inside[::-1].index(True)
+    kept = paragraphs[first : last + 1]
+    title_key = fold(title)
+    while kept and title_key and fold(kept[0]) == title_key:
+        kept.pop(0)
+    return kept
+
+
 # ---------------------------------------------------------------- overrides
 
 
@@ -509,6 +534,8 @@ def _extract(
     else:
         raw = _trafilatura_text(root, url)
     paragraphs = clean_paragraphs(raw, lead, tuple(ov.drop_phrases), pm.site_names)
+    if body_el is None and body_guess is not None:
+        paragraphs = trim_to_container(paragraphs, text_of(body_guess), title)
     sources["text"] = body_src
 
     body_text = "\n\n".join(paragraphs)
