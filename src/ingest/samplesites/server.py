@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import threading
 from collections import Counter
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from email.utils import format_datetime, parsedate_to_datetime
@@ -115,8 +115,10 @@ class SampleSites:
         return sources_yaml(self.base_urls)
 
     def close(self) -> None:
-        for srv in self._servers:
-            srv.shutdown()
+        """Stop every server; safe to call twice or after a failed start."""
+        for i, srv in enumerate(self._servers):
+            if i < len(self._threads):  # shutdown() waits forever on a never-started server
+                srv.shutdown()
             srv.server_close()
         for t in self._threads:
             t.join(timeout=5)
@@ -173,15 +175,21 @@ def serve(
     ports: Mapping[str, int] | None = None,
     host: str = "127.0.0.1",
     now: datetime | str | None = None,
+    outlets: Iterable[str] | None = None,
 ) -> Iterator[SampleSites]:
-    """Start every outlet (or those named in `ports`; port 0 = ephemeral) and yield the handle.
+    """Start the outlets and yield the handle; servers stop when the block exits.
 
-    The servers run in daemon threads and are shut down when the block exits.
+    `ports=None` uses DEFAULT_PORTS. With a mapping, outlets it names get that port and the
+    others an ephemeral one (port 0), so `serve({})` runs every outlet on free ports, which is
+    what tests want. `outlets` restricts which outlets run. The servers run in daemon threads.
     """
-    ports = dict(DEFAULT_PORTS if ports is None else ports)
-    unknown = set(ports) - set(load_outlets())
+    known = list(load_outlets())
+    chosen = list(known if outlets is None else outlets)
+    given = dict(DEFAULT_PORTS if ports is None else ports)
+    unknown = (set(chosen) | set(given)) - set(known)
     if unknown:
         raise KeyError(f"unknown outlets: {sorted(unknown)}")
+    ports = {oid: given.get(oid, 0) for oid in chosen}
     handle = SampleSites(host, now)
     try:
         for oid, port in ports.items():
