@@ -359,3 +359,34 @@ def build_kb(path: Path) -> Path:
                 )
     db.conn.close()
     return path
+
+
+class SyncClient:
+    """Datasette's async test client driven from one private event loop, so tests stay sync."""
+
+    def __init__(self, ds: Any) -> None:
+        import asyncio
+
+        self.ds = ds
+        self.loop = asyncio.new_event_loop()
+        self.loop.run_until_complete(ds.invoke_startup())
+
+    def get(self, path: str) -> Any:
+        return self.loop.run_until_complete(self.ds.client.get(path))
+
+    def json(self, path: str) -> Any:
+        response = self.get(path)
+        assert response.status_code == 200, (path, response.status_code, response.text[:500])
+        return response.json()
+
+    def close(self) -> None:
+        self.loop.close()
+
+
+def make_datasette(db_path: Path) -> Any:
+    """A Datasette instance configured exactly like `ingest serve` (metadata and settings)."""
+    from datasette.app import Datasette
+
+    from ingest.kb_settings import load_metadata, settings_dict
+
+    return Datasette([str(db_path)], metadata=load_metadata(), settings=settings_dict())

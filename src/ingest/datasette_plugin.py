@@ -202,14 +202,16 @@ def passage_window(
     text = nfc(text or "")
     spans = match_spans(text, q)
     if not spans:
-        cut = text[:width]
-        if len(text) > width:
-            cut = cut.rsplit(" ", 1)[0] + " …"
-        return cut, []
+        if len(text) <= width:
+            return text, []
+        head = text[:width] if text[width].isspace() else text[:width].rsplit(" ", 1)[0]
+        return head.rstrip() + " …", []
     folded = fold(text)
     best: tuple[int, int, int] | None = None  # (-distinct, -hits, start)
     for s, _ in spans:
         lo = max(0, s - width // 3)
+        # start at the sentence or line holding the hit when it begins inside the window
+        lo = max(lo, text.rfind("\n", lo, s) + 1, text.rfind(". ", lo, s) + 2)
         inside = [(a, b) for a, b in spans if a >= lo and b <= lo + width]
         key = (-len({folded[a:b] for a, b in inside}), -len(inside), lo)
         if best is None or key < best:
