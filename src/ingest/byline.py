@@ -136,10 +136,12 @@ def byline_from_lines(lines: list[str], site_names: tuple[str, ...] = ()) -> str
     """The author named in the trailing lines of an article body, or None.
 
     A line with an explicit byline prefix wins; otherwise the first short line that is nothing
-    but a person's name (the bold right-aligned signature) counts. Photo credits, CMS accounts
-    and the publisher's own name are skipped.
+    but a person's name (the bold right-aligned signature) counts. Photo credits, CMS accounts,
+    the publisher's own name and source credits ("Theo Báo X") are skipped.
     """
     short = [ln for ln in (collapse_ws(x) for x in lines) if ln and len(ln) <= 80]
+    # "Theo X" / "Nguồn: X" at the end of a story credits the outlet it was taken from
+    short = [ln for ln in short if not fold(ln).startswith(("theo ", "nguon"))]
     for ln in short:
         if has_byline_prefix(ln):
             names = valid_authors(ln, site_names)

@@ -58,6 +58,9 @@ BOILERPLATE_PHRASES = (
     "Bài viết liên quan",
     "Có thể bạn quan tâm",
     "Đọc tiếp",
+    "Đọc thêm",
+    "Bài liên quan",
+    "Xem tiếp",
     "Related news",
     "Related articles",
     "Read more",
@@ -68,7 +71,7 @@ _BOILER_FOLDED = tuple(fold(p) for p in BOILERPLATE_PHRASES)
 _NOISE = re.compile(
     r"related|relate-|lienquan|lien-quan|tinlienquan|same-?category|cungchuyenmuc|cung-chuyen-muc|"
     r"tin-?khac|other-?news|xem-?them|read-?more|readmore|most-?read|doc-?nhieu|xem-?nhieu|"
-    r"comment|binh-?luan|breadcrumb|newsletter|social|sharing|share-|-share|sidebar|"
+    r"doc-?them|comment|binh-?luan|breadcrumb|newsletter|social|sharing|share-|-share|sidebar|"
     r"advert|banner|popup|recommend",
     re.I,
 )
@@ -189,6 +192,9 @@ def find_body(root: HtmlElement) -> HtmlElement | None:
     if body is None:
         return None
     for p in body.iter("p", "h2", "blockquote"):
+        hint = " ".join(p.get(k) or "" for k in ("class", "id", "data-role"))
+        if _LEAD_HINT.search(hint):
+            continue  # the sapo sits outside the body on most sites: it must not pull the vote
         t = text_of(p)
         if len(t) < 30 or _link_len(p) > 0.4 * len(t):
             continue
@@ -206,21 +212,63 @@ def find_body(root: HtmlElement) -> HtmlElement | None:
     return max(scores, key=scores.__getitem__)  # type: ignore[return-value]
 
 
-def _leaf_blocks(el: etree._Element) -> list[str]:
-    """Texts of block elements without block children, in document order, tables skipped.
+def _is_layout_table(t: etree._Element) -> bool:
+    """A table used for page layout (old portals), not for data: it holds headings, nested
+    tables or long runs of paragraphs."""
+    if t.find(".//table") is not None or t.find(".//h1") is not None or t.find(".//h2") is not None:
+        return True
+    return any(
+        len(cell.findall(".//p")) >= 3 and len(text_of(cell)) > 300
+        for cell in t.xpath("./tr/td|./tbody/tr/td")
+    )
 
-    Tables are skipped because gov portals append schedules after the signature line.
+
+def unwrap_layout_tables(root: HtmlElement) -> None:
+    """Turn layout tables into divs so trafilatura reads their cells as prose, not one row."""
+    for t in list(root.iter("table")):
+        if t.tag != "table" or not _is_layout_table(t):
+            continue
+        parts = [t, *t.xpath("./tbody|./thead|./tfoot")]
+        rows = t.xpath("./tr|./tbody/tr|./thead/tr|./tfoot/tr")
+        cells = [c for r in rows for c in r.xpath("./td|./th")]
+        for el in parts + rows + cells:
+            el.tag = "div"
+
+
+_AUTHOR_LINK = re.compile(r"tac-?gia|author|/profile|phong-?vien", re.I)
+
+
+def _leaf_blocks(el: etree._Element) -> list[str]:
+    """Candidate signature lines: texts of leaf blocks in document order.
+
+    Tables are skipped because gov portals append schedules after the signature line, and
+    lines that are mostly a link are skipped unless it points to an author page: "Theo
+    <a>Báo X</a>" on a copy site credits the outlet it took the story from, not a reporter.
     """
     out = []
     for b in el.iter(*_BLOCKS):
         if any(isinstance(c.tag, str) and c.tag in _BLOCKS for c in b):
             continue
-        if b.tag == "td" or any(a.tag == "table" for a in b.iterancestors()):
+        if b.tag == "td" or _inside_table(b, el):
             continue
         t = text_of(b)
-        if t:
-            out.append(t)
+        if not t:
+            continue
+        links = list(b.iter("a"))
+        if links and _link_len(b) >= 0.5 * len(t):
+            if not any(_AUTHOR_LINK.search(a.get("href") or "") for a in links):
+                continue
+        out.append(t)
     return out
+
+
+def _inside_table(b: etree._Element, stop: etree._Element) -> bool:
+    for a in b.iterancestors():
+        if a is stop:
+            return False
+        if a.tag == "table":
+            return True
+    return False
 
 
 def _strip_source_prefix(text: str) -> str:
@@ -320,13 +368,21 @@ def remove_boilerplate(root: HtmlElement, protected: set[etree._Element]) -> Non
             t = text_of(el)
             if len(t) <= 40 and _is_boiler_heading(t):
                 box = el
-                for anc in el.iterancestors():
-                    if anc in keep or len(text_of(anc)) > 3000:
+                for anc in el.iterancestors():  # widen to the box, never to prose around it
+                    if anc in keep or len(text_of(anc)) - _link_len(anc) > len(t) + 150:
                         break
                     box = anc
-                    if len(anc.findall(".//a")) >= 2:
-                        break
                 doomed.append(box)
+        elif el.tag in ("p", "div", "li") and len(el) <= 4:
+            t = text_of(el)
+            head = fold(t).split(":", 1)[0].strip()
+            if (
+                ":" in t
+                and len(t) <= 300
+                and head in _BOILER_FOLDED
+                and _link_len(el) >= 0.4 * len(t)
+            ):
+                doomed.append(el)  # "Đọc thêm: <link>" inline teaser
     for el in doomed:
         parent = el.getparent()
         if parent is not None:
@@ -483,16 +539,15 @@ def _extract(
     sources: dict[str, str] = {}
     pm: PageMeta = read_meta(root, url)
 
-    # headline
-    title, sources["title"], heading = pick_title(root, pm)
-    el = _override_el(root, ov.title)
-    if el is not None and text_of(el):
-        title, sources["title"], heading = text_of(el), "override", el
-
-    # body container and lead
+    # body container, headline, lead
+    unwrap_layout_tables(root)
     body_el = _override_el(root, ov.body)
     body_src = "override" if body_el is not None else "trafilatura"
     body_guess = body_el if body_el is not None else find_body(root)
+    title, sources["title"], heading = pick_title(root, pm, body_guess)
+    el = _override_el(root, ov.title)
+    if el is not None and text_of(el):
+        title, sources["title"], heading = text_of(el), "override", el
     lead_el, sources["lead"] = find_lead(root, heading, body_guess)
     el = _override_el(root, ov.lead)
     if el is not None and text_of(el):

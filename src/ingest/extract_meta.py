@@ -230,8 +230,37 @@ def _strip_site_parts(title: str, site_names: tuple[str, ...]) -> str:
     return max(keep or pieces, key=len).strip()
 
 
-def pick_title(root: etree._Element, pm: PageMeta) -> tuple[str, str, etree._Element | None]:
-    """(title, source, heading element or None)."""
+def _heading_before(root: etree._Element, body_el: etree._Element | None) -> etree._Element | None:
+    """The last headline-like element before the article body: portals print the section name
+    in an earlier `<h1>` and the story's headline just above the text."""
+    if body_el is None:
+        return None
+    body = root.find("body")
+    if body is None:
+        return None
+    last = None
+    for el in body.iter():
+        if el is body_el:
+            break
+        if not isinstance(el.tag, str):
+            continue
+        cls = (el.get("class") or "") + " " + (el.get("id") or "")
+        if el.tag in ("h1", "h2", "h3") or (_TITLE_HINT.search(cls) and len(el) < 6):
+            t = text_of(el)
+            if len(t.split()) >= 4 and len(t) <= 400 and not _in_chrome(el):
+                last = el
+    return last
+
+
+def pick_title(
+    root: etree._Element, pm: PageMeta, body_el: etree._Element | None = None
+) -> tuple[str, str, etree._Element | None]:
+    """(title, source, heading element or None).
+
+    A visible heading that agrees with the metadata wins (it is what readers see). Otherwise
+    JSON-LD / og:title are trusted; a bare `<title>` is not, because portals put the section
+    name there, so the heading just above the body is preferred to it.
+    """
     claimed = metadata_titles(pm)
     first_h1 = None
     for el, kind in heading_candidates(root):
@@ -243,11 +272,20 @@ def pick_title(root: etree._Element, pm: PageMeta) -> tuple[str, str, etree._Ele
         if any(_agrees(t, c) for c, _ in claimed):
             return t, kind, el
     for c, src in claimed:
+        if src == "title-tag":
+            continue
         cleaned = _strip_site_parts(c, pm.site_names)
         if cleaned:
             return cleaned, src, None
+    near = _heading_before(root, body_el)
+    if near is not None:
+        return text_of(near), "heading-before-body", near
     if first_h1:
         return first_h1[1], "h1", first_h1[0]
+    for c, _src in claimed:
+        cleaned = _strip_site_parts(c, pm.site_names)
+        if cleaned:
+            return cleaned, "title-tag", None
     return "", "none", None
 
 
