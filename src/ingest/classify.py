@@ -310,6 +310,7 @@ class _Sentence:
     hanoi: bool = False
     other: bool = False
     veto: bool = False
+    cap_hanoi: bool = False
 
 
 @dataclass
@@ -345,7 +346,8 @@ def _boiler_lines(comp: Compiled, folded: str) -> list[tuple[int, int, bool]]:
             continue
         header = comp.block_header is not None and comp.block_header.match(line) is not None
         prefixed = comp.line_boiler is not None and comp.line_boiler.match(line) is not None
-        headline = len(stripped) < 200 and stripped[-1] not in '.!?…"”»'
+        # related-news headlines: short, and not ending like a sentence of the story
+        headline = len(stripped) < 160 and (not stripped.endswith(".") or stripped.endswith(".."))
         if header:
             in_block = True
         elif in_block and not headline:
@@ -375,14 +377,20 @@ def _prepare(comp: Compiled, name: FieldName, value: str) -> _Field:
             continue
         sent = f.sentences[idx]
         kinds = comp.context_kinds.get(match_key(m.group(0)), set())
-        if "hanoi" in kinds:
-            sent.hanoi = True
-        if "hanoi_cap" in kinds and value[f.to_orig(m.start())].isupper():
-            sent.hanoi = True
-        if "other" in kinds:
-            sent.other = True
         if "veto" in kinds:
             sent.veto = True
+        # Place names are proper nouns: a lowercase match is an ordinary word.
+        if not value[f.to_orig(m.start())].isupper():
+            continue
+        if "hanoi" in kinds:
+            sent.hanoi = True
+        if "hanoi_cap" in kinds:
+            sent.cap_hanoi = True
+        if "other" in kinds:
+            sent.other = True
+    for sent in f.sentences:
+        if sent.cap_hanoi and not sent.other:
+            sent.hanoi = True  # "Thủ đô" is Hanoi unless the sentence names another city
     return f
 
 
