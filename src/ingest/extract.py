@@ -106,19 +106,21 @@ def _codec(name: str | None) -> str | None:
 
 
 def decode_html(data: bytes | str, encoding: str | None = None) -> str:
-    """Bytes → NFC text: the caller's encoding, then BOM / <meta charset>, then detection.
+    """Bytes → NFC text: the caller's encoding, BOM, valid UTF-8, <meta charset>, detection.
 
-    A declared charset that fails strict decoding is treated as a lie (common after site
-    migrations) and detection takes over; windows-1258 decodes to combining tone marks, which
-    NFC recomposes.
+    Valid UTF-8 wins over a declared legacy charset: multi-byte text in a legacy encoding is
+    practically never valid UTF-8 by chance, while pages that migrated to UTF-8 often keep an
+    old `charset=iso-8859-1` line. windows-1258 decodes to combining tone marks, which NFC
+    recomposes.
     """
     if isinstance(data, str):
         return unicodedata.normalize("NFC", data)
     if not isinstance(data, bytes | bytearray):
         raise ExtractError(f"unsupported input type {type(data).__name__}")
     data = bytes(data)
-    _reject_binary(data)
-    tried: list[str] = []
+    forced = _codec(encoding)
+    if forced:
+        return unicodedata.normalize("NFC", data.decode(forced, errors="replace"))
     for bom, name in (
         (codecs.BOM_UTF8, "utf-8-sig"),
         (codecs.BOM_UTF16_LE, "utf-16"),
@@ -126,19 +128,19 @@ def decode_html(data: bytes | str, encoding: str | None = None) -> str:
     ):
         if data.startswith(bom):
             return unicodedata.normalize("NFC", data.decode(name, errors="replace"))
+    _reject_binary(data)
+    try:
+        return unicodedata.normalize("NFC", data.decode("utf-8"))
+    except UnicodeDecodeError:
+        pass
     head = data[:4096]
-    declared = None
     m = _META_CHARSET.search(head) or _XML_DECL.search(head)
-    if m:
-        declared = _codec(m.group(1).decode("ascii", "ignore"))
-    for name in (_codec(encoding), declared, "utf-8"):
-        if name and name not in tried:
-            tried.append(name)
-            try:
-                return unicodedata.normalize("NFC", data.decode(name))
-            except (UnicodeDecodeError, LookupError):
-                if name == _codec(encoding):  # the caller insisted: keep it, replace bad bytes
-                    return unicodedata.normalize("NFC", data.decode(name, errors="replace"))
+    declared = _codec(m.group(1).decode("ascii", "ignore")) if m else None
+    if declared and declared != "utf-8":
+        try:
+            return unicodedata.normalize("NFC", data.decode(declared))
+        except (UnicodeDecodeError, LookupError):
+            pass
     from charset_normalizer import from_bytes
 
     best = from_bytes(data[:300_000]).best()
@@ -491,7 +493,10 @@ def trim_to_container(paragraphs: list[str], container_text: str, title: str) ->
 def _override_el(root: HtmlElement, selector: str | None) -> etree._Element | None:
     if not selector:
         return None
-    found = select(root, selector)
+    try:
+        found = select(root, selector)
+    except ValueError as exc:
+        raise ExtractError(f"invalid override selector: {exc}") from None
     return found[0] if found else None
 
 
@@ -578,7 +583,11 @@ def _extract(
 
     # body text: strip boxes and the lead from the tree, then let trafilatura read it
     for sel in ov.drop:
-        for d in select(root, sel):
+        try:
+            doomed = select(root, sel)
+        except ValueError as exc:
+            raise ExtractError(f"invalid override selector: {exc}") from None
+        for d in doomed:
             _drop(d)
     protected = {e for e in (heading, lead_el, body_guess) if e is not None}
     remove_boilerplate(root, protected)

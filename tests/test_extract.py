@@ -1,0 +1,147 @@
+"""Extraction of hand-written pages that reproduce the layouts of Vietnamese news and portals.
+
+One test per concern: exact fields, what must and must not appear, and where each field came from.
+"""
+
+import unicodedata
+from pathlib import Path
+
+import pytest
+
+from ingest.extract import EXTRACTOR_VERSION, extract
+
+FIX = Path(__file__).parent / "fixtures" / "extract"
+
+
+def page(name: str, url: str | None = None):
+    return extract((FIX / name).read_bytes(), url)
+
+
+@pytest.fixture(scope="module")
+def news():
+    return page("news-sapo-h2.html", "https://thudo.example/van-hoa/bai-12345.html")
+
+
+@pytest.fixture(scope="module")
+def portal():
+    return page("portal-section-title.html")
+
+
+def test_news_headline_is_the_visible_h1_without_site_suffix(news):
+    assert news.title == "Hà Nội mở rộng mạng lưới không gian sáng tạo ven hồ"
+    assert news.field_sources["title"] == "h1"
+
+
+def test_news_sapo_h2_outside_the_body_is_the_lead_without_source_prefix(news):
+    assert news.lead.startswith("Ba điểm sinh hoạt nghệ thuật mới quanh hồ Tây")
+    assert "(TĐNM)" not in news.lead
+    assert news.field_sources["lead"] == "lead-class"
+    assert "Ba điểm sinh hoạt" not in news.text  # text excludes the lead
+
+
+def test_news_body_paragraphs_in_order(news):
+    paras = news.text.split("\n\n")
+    assert paras[0].startswith("Theo kế hoạch do Sở Văn hóa và Thể thao Hà Nội soạn thảo")
+    assert paras[-1] == (
+        "Chương trình nằm trong chuỗi hoạt động hướng tới Lễ hội Thiết kế sáng tạo Hà Nội, "
+        "dự kiến kéo dài chín ngày vào giữa tháng 11."
+    )
+
+
+@pytest.mark.parametrize(
+    "boiler",
+    [
+        "Tin liên quan",
+        "Khởi động tuần lễ thiết kế mùa đông ở phố cổ",  # inline related box inside the body
+        "Tin cùng chuyên mục",
+        "Xem nhiều nhất",
+        "Chia sẻ",
+        "Cơ quan chủ quản",
+        "Bài và ảnh",  # the signature line is metadata, not text
+    ],
+)
+def test_news_boilerplate_is_dropped(news, boiler):
+    assert boiler not in news.text
+
+
+def test_news_author_from_signature_not_publisher(news):
+    # JSON-LD and meta name the outlet; the bold line at the end names the reporter
+    assert news.author == "Trần Minh Anh"
+    assert news.field_sources["author"] == "byline-end"
+
+
+def test_news_date_from_jsonld_despite_trailing_comma(news):
+    assert news.published == "2024-11-10T07:45:00+07:00"
+    assert news.field_sources["published"] == "json-ld"
+
+
+def test_news_canonical_is_absolute_and_metadata_recorded(news):
+    assert news.canonical_url == (
+        "https://thudo.example/van-hoa/ha-noi-mo-rong-mang-luoi-khong-gian-sang-tao-ven-ho-12345.html"
+    )
+    assert news.language == "vi"
+    assert news.extractor_version == EXTRACTOR_VERSION
+    assert news.error is None and news.ok
+
+
+def test_portal_title_is_the_story_not_the_section_h1(portal):
+    assert portal.title == "Quận Hoàn Kiếm tập huấn cho nghệ nhân về thiết kế bao bì"
+    assert portal.field_sources["title"] == "title-block"
+
+
+def test_portal_date_12_hour_clock_with_prefix_and_weekday(portal):
+    assert portal.published == "2023-11-13T15:15:00+07:00"
+    assert portal.field_sources["published"] == "visible"
+
+
+def test_portal_author_from_bai_line_not_cms_account(portal):
+    assert portal.author == "Lê Thu Hà"
+
+
+def test_portal_text_and_boilerplate(portal):
+    assert portal.lead == ""  # the summary exists only in <meta description>
+    assert portal.text.startswith("Trong hai ngày cuối tuần, Ủy ban nhân dân quận Hoàn Kiếm")
+    for boiler in ("Các tin khác", "Thông báo lịch tiếp công dân", "In bài viết", "admin", "Ảnh:"):
+        assert boiler not in portal.text
+
+
+def test_windows_1258_page_decodes_to_nfc():
+    r = page("windows-1258.html")
+    assert r.title == "Làng gốm Bát Tràng đón đoàn nhà thiết kế trẻ"
+    assert r.lead.startswith("Hơn hai mươi nhà thiết kế trẻ từ nhiều nước Đông Nam Á")
+    assert "nghệ nhân gốm" in r.lead  # cp1258 combining tones recomposed
+    assert unicodedata.is_normalized("NFC", r.title + r.lead + r.text)
+    assert r.published == "2023-06-08T09:20:00+07:00"  # "ngày 8 tháng 6 năm 2023"
+    assert r.author == "Nguyễn Văn Bình"
+
+
+def test_layout_table_page_reads_as_paragraphs_not_a_table_row():
+    r = page("windows-1258.html")
+    assert "|" not in r.text
+    assert r.text.split("\n\n")[0].startswith(
+        "Chuyến đi do mạng lưới các nhà thiết kế sáng tạo trẻ"
+    )
+
+
+def test_english_edition_detected_despite_lang_vi():
+    r = page("english-edition.html")
+    assert r.language == "en"
+    assert r.title == "Hanoi design festival opens with lantern parade"
+    assert r.published == "2024-11-09T19:30:00+07:00"  # JSON-LD UTC → Hanoi time
+    assert r.author == "Laura Chen, Đặng Hoàng Nam"
+    assert "Related news" not in r.text and "All rights reserved" not in r.text
+
+
+def test_decomposed_page_is_normalised_and_account_signature_ignored():
+    r = page("decomposed-nfd.html")
+    assert unicodedata.is_normalized("NFC", r.title + r.text + (r.author or ""))
+    assert r.title == "Phố đi bộ Trịnh Công Sơn thử nghiệm chợ phiên thủ công"
+    assert r.published == "2022-12-05T20:15:00+07:00"
+    assert r.author == "Hoàng Yến"  # "Phóng viên:" box; the "Ban Biên Tập" line is an account
+    assert "Ban Biên Tập" not in r.text
+    assert "Uỷ ban nhân dân quận" in r.text  # tone placement kept as written
+
+
+def test_str_input_gives_the_same_record_as_bytes():
+    raw = (FIX / "news-sapo-h2.html").read_bytes()
+    assert extract(raw.decode("utf-8")) == extract(raw)

@@ -1,0 +1,147 @@
+"""Bad input never crashes a run: the page comes back with `error` set to the reason."""
+
+import gzip
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from ingest import extract as ex
+from ingest.extract import extract
+
+ARTICLE = (
+    "<html><head><title>Một bài thử</title></head><body><h1>Một bài thử nghiệm nhỏ</h1>"
+    + "".join(
+        f"<p>Đoạn văn số {i} kể lại một buổi trưng bày nhỏ ở phố cổ, đủ dài để được coi là nội dung.</p>"
+        for i in range(5)
+    )
+    + "</body></html>"
+)
+
+
+def test_empty_input():
+    assert extract(b"").error == "empty input"
+    assert extract("").error == "empty input"
+
+
+def test_binary_formats_are_refused_by_signature():
+    assert extract(b"%PDF-1.7\n" + bytes(range(256)) * 4).error == "binary content (not HTML)"
+    assert extract(b"\x89PNG\r\n\x1a\n" + b"\x00" * 100).error == "binary content (not HTML)"
+    assert extract(gzip.compress(ARTICLE.encode())).error == "binary content (not HTML)"
+
+
+def test_random_bytes_with_nuls_are_refused():
+    assert extract(b"<html>" + b"\x00\x01\x02" * 500).error == "binary content (NUL bytes)"
+
+
+def test_plain_text_is_not_html():
+    assert extract("chỉ là một dòng chữ, không có thẻ nào").error == "no HTML markup"
+
+
+def test_huge_input_is_refused_without_parsing(monkeypatch):
+    monkeypatch.setattr(ex, "MAX_BYTES", 1000)
+    r = extract(ARTICLE.encode() * 10)
+    assert r.error.startswith("input too large")
+
+
+def test_deeply_nested_markup_does_not_crash():
+    html = (
+        "<html><body>" + "<div>" * 50_000 + "<p>Sâu quá</p>" + "</div>" * 50_000 + "</body></html>"
+    )
+    r = extract(html)
+    assert r.error is None or isinstance(r.error, str)  # no exception escaped
+    assert r.extractor_version == ex.EXTRACTOR_VERSION
+
+
+def test_too_many_elements_is_a_recorded_failure(monkeypatch):
+    monkeypatch.setattr(ex, "MAX_ELEMENTS", 5)
+    assert extract(ARTICLE).error == "too many elements (> 5)"
+
+
+def test_malformed_markup_still_extracts():
+    html = (
+        "<html><body><h1>Tiêu đề bị lỗi<p>Đoạn một không đóng thẻ, nói về một buổi hòa nhạc "
+        "ngoài trời ở công viên ven hồ trong tối thứ bảy.<p>Đoạn hai <b>in đậm <i>lồng</b> sai "
+        "thứ tự</i> nhưng vẫn là nội dung bài viết cần giữ lại.</div></span></body>"
+    )
+    r = extract(html)
+    assert r.error is None
+    assert "Đoạn hai in đậm lồng sai thứ tự nhưng vẫn là nội dung" in r.text
+
+
+def test_page_without_text_is_recorded():
+    r = extract(
+        "<html><head><title>Trống</title></head><body><div></div><script>var x = 1;</script></body></html>"
+    )
+    assert r.error == "no article text found"
+
+
+def test_lying_charset_falls_back_to_detection():
+    html = ARTICLE.replace("<head>", '<head><meta charset="iso-8859-1">').encode("utf-8")
+    r = extract(html)
+    assert r.title == "Một bài thử nghiệm nhỏ"
+
+
+def test_explicit_encoding_wins():
+    r = extract(ARTICLE.encode("utf-16"), encoding="utf-16")
+    assert r.title == "Một bài thử nghiệm nhỏ"
+
+
+def test_invalid_override_selector_is_a_recorded_failure():
+    from ingest.config import ExtractOverrides
+
+    r = extract(ARTICLE, overrides=ExtractOverrides(title="h1:nth-child(2)"))
+    assert r.error.startswith("invalid override selector")
+
+
+def test_unexpected_internal_error_is_caught(monkeypatch):
+    def boom(*a, **k):
+        raise KeyError("surprise")
+
+    monkeypatch.setattr(ex, "read_meta", boom)
+    r = extract(ARTICLE)
+    assert r.error == "extractor failure: KeyError: 'surprise'"
+
+
+@given(st.binary(max_size=3000))
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+def test_any_bytes_never_raise(data):
+    r = extract(data)
+    assert r.error is not None or isinstance(r.text, str)
+
+
+_tags = st.sampled_from(
+    [
+        "<div>",
+        "</div>",
+        "<p>",
+        "</p>",
+        "<table><tr><td>",
+        "</td>",
+        "<h1>",
+        "<h2 class='sapo'>",
+        "<script>",
+        "</script>",
+        "<a href='x'>",
+        "</a>",
+        "<meta charset='windows-1258'>",
+        "<!--",
+        "-->",
+        "<![CDATA[",
+        "&#x0;",
+        "&amp;",
+        "Hà Nội ",
+        "sáng tạo. ",
+        "\u0301",
+        "\x00",
+        "<?xml version='1.0' encoding='utf-8'?>",
+    ]
+)
+
+
+@given(st.lists(_tags, max_size=80))
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+def test_any_tag_soup_never_raises(parts):
+    soup = "".join(parts)
+    for data in (soup, soup.encode("utf-8", "surrogatepass")):
+        r = extract(data)
+        assert r.extractor_version == ex.EXTRACTOR_VERSION
