@@ -34,6 +34,7 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 CORPUS_DIR = REPO_ROOT.parent / "shared" / "corpus"
 FIXTURE_DIR = REPO_ROOT / "tests" / "fixtures" / "extract"
 FLOORS_FILE = REPO_ROOT / "quality" / "extraction_floors.json"
+SOURCES_FILE = REPO_ROOT / "sources.yaml"
 METRICS = ("title", "date", "author", "recall", "leakage")
 
 
@@ -76,6 +77,7 @@ class GoldSet:
     name: str
     gold: Path
     html_dir: Path
+    sources: Path | None = None  # sources.yaml whose overrides apply to these pages
 
 
 def _norm(s: str | None) -> str:
@@ -192,7 +194,7 @@ def default_sets(sample_dir: Path | None = None) -> list[GoldSet]:
     """The shared corpus (when present), our hand-written fixtures, and the sample sites."""
     sets = []
     if (CORPUS_DIR / "gold.jsonl").exists():
-        sets.append(GoldSet("corpus", CORPUS_DIR / "gold.jsonl", CORPUS_DIR / "html"))
+        sets.append(GoldSet("corpus", CORPUS_DIR / "gold.jsonl", CORPUS_DIR / "html", SOURCES_FILE))
     if (FIXTURE_DIR / "gold.jsonl").exists():
         sets.append(GoldSet("fixtures", FIXTURE_DIR / "gold.jsonl", FIXTURE_DIR))
     sample = sample_gold(sample_dir)
@@ -202,21 +204,22 @@ def default_sets(sample_dir: Path | None = None) -> list[GoldSet]:
 
 
 def sample_gold(out_dir: Path | None) -> GoldSet | None:
-    """Render the bundled sample sites (another module) and use their gold, when available."""
-    try:
-        from .samplesites import render_all  # type: ignore[attr-defined]
-    except ImportError:
-        return None
+    """Render the bundled sample sites and use their gold and sources config, when available."""
     if out_dir is None:
         return None
-    out_dir.mkdir(parents=True, exist_ok=True)
-    files = render_all(out_dir)
-    golds = [Path(f) for f in files if Path(f).name == "gold.jsonl"] or list(
-        out_dir.rglob("gold.jsonl")
-    )
-    if not golds:
+    try:
+        from .samplesites.gold import default_base_urls, render_all
+        from .samplesites.sources import sources_yaml
+    except ImportError:
         return None
-    return GoldSet("samplesites", golds[0], golds[0].parent)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    render_all(out_dir)
+    gold = out_dir / "gold.jsonl"
+    if not gold.exists():
+        return None
+    sources = out_dir / "sources.yaml"
+    sources.write_text(sources_yaml(default_base_urls()), encoding="utf-8")
+    return GoldSet("samplesites", gold, out_dir, sources)
 
 
 def format_table(results: Iterable[tuple[SetScore, SetScore]]) -> str:
@@ -235,7 +238,11 @@ def format_table(results: Iterable[tuple[SetScore, SetScore]]) -> str:
 
 
 def load_floors(path: Path = FLOORS_FILE) -> dict[str, dict[str, float]]:
-    return json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
+    """Per gold set, the pinned floor of each metric; keys starting with "_" are comments."""
+    if not path.exists():
+        return {}
+    raw = json.loads(path.read_text(encoding="utf-8"))
+    return {k: v for k, v in raw.items() if not k.startswith("_")}
 
 
 def below_floor(score: SetScore, floors: dict[str, float]) -> list[str]:

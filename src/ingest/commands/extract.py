@@ -10,7 +10,7 @@ from pathlib import Path
 
 from ..config import ExtractOverrides
 
-DEFAULT_SOURCES = Path("sources.yaml")
+DEFAULT_SOURCES = Path("sources.yaml")  # relative to the working directory, like other commands
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -100,7 +100,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
                 html_dir = args.html_dir[i]
             else:
                 html_dir = gold.parent / "html" if (gold.parent / "html").is_dir() else gold.parent
-            sets.append(ev.GoldSet(gold.parent.name or str(gold), gold, html_dir))
+            sets.append(ev.GoldSet(gold.parent.name or str(gold), gold, html_dir, args.sources))
         tmp = None
     else:
         tmp = tempfile.TemporaryDirectory(prefix="samplesites-")
@@ -108,11 +108,11 @@ def cmd_eval(args: argparse.Namespace) -> int:
     if not sets:
         print("no gold sets found (pass --gold FILE)", file=sys.stderr)
         return 2
-    lookup = ev.no_overrides if args.no_overrides else ev.overrides_from_sources(args.sources)
     floors = ev.load_floors()
     failures: list[str] = []
     print("overrides: " + ("off (generic rules only)" if args.no_overrides else "on"))
     for gs in sets:
+        lookup = ev.no_overrides if args.no_overrides else ev.overrides_from_sources(gs.sources)
         ours = ev.evaluate_set(gs, ev.run_ours(lookup), repeat=args.repeat)
         bare = ev.evaluate_set(gs, ev.run_bare, repeat=args.repeat)
         print(ev.format_table([(ours, bare)]))

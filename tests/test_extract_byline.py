@@ -1,0 +1,82 @@
+"""Byline rules: real reporters in, publishers, CMS accounts and credits out."""
+
+import pytest
+
+from ingest.byline import (
+    byline_from_lines,
+    clean_name,
+    is_account_name,
+    is_publisher_name,
+    valid_authors,
+)
+
+SITE = ("Báo điện tử Mẫu", "baomau.vn")
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("Bài: Phạm Thu", ["Phạm Thu"]),
+        ("Bài và ảnh: Lê Văn Tám", ["Lê Văn Tám"]),
+        ("Tin, ảnh: Ngô Lan", ["Ngô Lan"]),
+        ("Trịnh Hà  (tổng hợp)", ["Trịnh Hà"]),
+        ("Theo Đào Hạnh", ["Đào Hạnh"]),  # in JSON-LD "Theo X" still names a person
+        ("MINH KHÔI;TÚ ANH", ["MINH KHÔI", "TÚ ANH"]),
+        ("MINH KHÔI - TÚ ANH", ["MINH KHÔI", "TÚ ANH"]),
+        ("Hải Yến và Quốc Bảo", ["Hải Yến", "Quốc Bảo"]),
+        ("Bảo Ngọc", ["Bảo Ngọc"]),  # "Bảo" is a name, "Báo" is a newspaper
+        ("Minh Thu", ["Minh Thu"]),  # no diacritics, still a name
+    ],
+)
+def test_valid_authors(raw, expected):
+    assert valid_authors(raw, SITE) == expected
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "admin admin",
+        "Ad Min",
+        "Pho Ban bien tap",
+        "Ban Biên Tập",
+        "Báo Mẫu",
+        "baomau.vn",
+        "BAO MAU VN",
+        "TIN MOI ONLINE",
+        "Ảnh: Hoàng Nam",
+        "Quang cảnh buổi lễ khai mạc",  # a caption, not a name
+        "Theo Báo Kinh tế Mẫu",
+        "",
+    ],
+)
+def test_rejected(raw):
+    assert valid_authors(raw, SITE) == []
+
+
+def test_account_and_publisher_predicates():
+    assert is_account_name("Quản trị viên")
+    assert not is_account_name("Phạm Văn Linh")
+    assert is_publisher_name("Báo điện tử Mẫu", SITE)
+    assert not is_publisher_name("Bảo Anh", SITE)
+    assert clean_name("Bài và ảnh: Phạm Linh (tổng hợp).") == "Phạm Linh"
+
+
+def test_signature_lines_prefer_explicit_byline():
+    lines = [
+        "Khách tham quan xếp hàng trước cổng",
+        "Bài: Đỗ Mai",
+        "Ảnh: Vũ Khoa",
+        "Pho Ban bien tap",
+    ]
+    assert byline_from_lines(lines) == "Đỗ Mai"
+
+
+def test_signature_lines_take_first_bare_name_before_cms_account():
+    assert byline_from_lines(["Xem văn bản chi tiết tại đây./.", "Thu Phạm", "Trần Văn Quản"]) == (
+        "Thu Phạm"
+    )
+
+
+def test_source_credit_at_the_end_is_not_an_author():
+    assert byline_from_lines(["Theo Sài Thành Ngày Nay"]) is None
+    assert byline_from_lines(["Nguồn: Cổng thông tin Mẫu"]) is None
