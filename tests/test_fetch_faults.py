@@ -229,3 +229,15 @@ def test_per_host_delay_spaces_requests():
         elapsed = asyncio.run(go())
     # robots.txt + 4 pages, each at least 0.3 s apart
     assert elapsed >= 1.2
+
+
+def test_robots_fetched_once_per_host_under_concurrency():
+    with LoopbackServer({"/robots.txt": lambda h: send(h, 200, b"User-agent: *\n", "text/plain"),
+                         "*": ok_page}) as srv:
+        async def go():
+            async with Fetcher("TestBot/1") as f:
+                return await asyncio.gather(*(f.fetch(f"{srv.base}/p{i}", POLICY,
+                                                      {f"127.0.0.1:{srv.port}"}) for i in range(20)))
+        results = asyncio.run(go())
+        assert srv.count("/robots.txt") == 1
+    assert all(r.outcome == "ok" for r in results)

@@ -45,7 +45,7 @@ def decode_content(raw: bytes, encoding: str, limit: int) -> bytes:
         return raw
     if enc not in ("gzip", "x-gzip", "deflate"):
         raise ValueError(f"unsupported content-encoding {enc!r}")
-    for wbits in ((47,) if enc != "deflate" else (15, -15)):
+    for wbits in (47,) if enc != "deflate" else (15, -15):
         try:
             d = zlib.decompressobj(wbits=wbits)
             out = d.decompress(raw, limit + 1)
@@ -81,6 +81,7 @@ class _Host:
     robots: Protego | None = None
     robots_state: str | None = None  # None until fetched: ok | missing | unreachable | error
     robots_text: str | None = None
+    robots_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
 
 
 @dataclass
@@ -125,11 +126,17 @@ class Fetcher:
 
     async def __aenter__(self) -> Fetcher:
         self._client = httpx.AsyncClient(
-            headers={"User-Agent": self.user_agent, "Accept-Encoding": "gzip, deflate",
-                     "Accept-Language": "vi,en;q=0.5"},
+            headers={
+                "User-Agent": self.user_agent,
+                "Accept-Encoding": "gzip, deflate",
+                "Accept-Language": "vi,en;q=0.5",
+            },
             follow_redirects=False,
-            limits=httpx.Limits(max_connections=self._max_conns * 2,
-                                max_keepalive_connections=self._max_conns),
+            # Idle connections are kept for every host of the run: closing them costs a new TCP
+            # (and TLS) handshake per request once a crawl spans more hosts than the pool.
+            limits=httpx.Limits(
+                max_connections=self._max_conns * 4, max_keepalive_connections=self._max_conns * 4
+            ),
             trust_env=False,
         )
         return self
@@ -165,7 +172,9 @@ class Fetcher:
                     self.stats.count(r.status_code)
                     declared = r.headers.get("content-length")
                     if declared and declared.isdigit() and int(declared) > policy.max_bytes:
-                        raise TooLarge(f"Content-Length {declared} exceeds {policy.max_bytes} bytes")
+                        raise TooLarge(
+                            f"Content-Length {declared} exceeds {policy.max_bytes} bytes"
+                        )
                     raw = bytearray()
                     async for chunk in r.aiter_raw():
                         raw += chunk
@@ -184,27 +193,10 @@ class Fetcher:
             return True, None
         netloc = netloc_of(url)
         host = self._host(netloc, policy)
-        if host.robots_state is None and netloc in self._preloaded_robots:
-            state, text = self._preloaded_robots[netloc]
-            host.robots_state = state
-            host.robots = Protego.parse(text) if text is not None else None
         if host.robots_state is None:
-            robots_url = f"{urlsplit(url).scheme}://{netloc}/robots.txt"
-            try:
-                status, _, _, body = await self._get_once(robots_url, policy, {})
-            except (httpx.TransportError, TimeoutError, TooLarge, ValueError) as exc:
-                host.robots_state = "unreachable"
-                host.robots = None
-                host.robots_text = f"host unreachable ({type(exc).__name__} on robots.txt)"
-                return False, host.robots_text
-            if 200 <= status < 300:
-                host.robots_text = body.decode("utf-8", "replace")
-                host.robots = Protego.parse(host.robots_text)
-                host.robots_state = "ok"
-            elif 400 <= status < 500:
-                host.robots_state = "missing"
-            else:
-                host.robots_state = "error"
+            async with host.robots_lock:  # one robots.txt request per host, however many callers
+                if host.robots_state is None:
+                    await self._load_robots(url, netloc, host)
         if host.robots_state == "unreachable":
             return False, host.robots_text or "host unreachable"
         if host.robots_state == "error":
@@ -213,14 +205,38 @@ class Fetcher:
             return False, "disallowed by robots.txt"
         return True, None
 
+    async def _load_robots(self, url: str, netloc: str, host: _Host) -> None:
+        if netloc in self._preloaded_robots:
+            host.robots_state, host.robots_text = self._preloaded_robots[netloc]
+            host.robots = Protego.parse(host.robots_text) if host.robots_text is not None else None
+            return
+        robots_url = f"{urlsplit(url).scheme}://{netloc}/robots.txt"
+        try:
+            status, _, _, body = await self._get_once(robots_url, host.policy, {})
+        except (httpx.TransportError, TimeoutError, TooLarge, ValueError) as exc:
+            host.robots_state = "unreachable"
+            host.robots_text = f"host unreachable ({type(exc).__name__} on robots.txt)"
+            return
+        if 200 <= status < 300:
+            host.robots_text = body.decode("utf-8", "replace")
+            host.robots = Protego.parse(host.robots_text)
+            host.robots_state = "ok"
+        elif 400 <= status < 500:
+            host.robots_state = "missing"
+        else:
+            host.robots_state = "error"
+
     def robots_sitemaps(self, netloc: str) -> list[str]:
         host = self._hosts.get(netloc)
         return list(host.robots.sitemaps) if host and host.robots else []
 
     def robots_cache(self) -> dict[str, tuple[str, str | None]]:
         """Robots decisions of this run, to hand to the fetchers of later batches."""
-        return {n: (h.robots_state, h.robots_text) for n, h in self._hosts.items()
-                if h.robots_state in ("ok", "missing")}
+        return {
+            n: (h.robots_state, h.robots_text)
+            for n, h in self._hosts.items()
+            if h.robots_state in ("ok", "missing")
+        }
 
     def robots_state(self, netloc: str) -> str | None:
         host = self._hosts.get(netloc)
@@ -283,8 +299,9 @@ class Fetcher:
             result.final_url = current
             hdict = {k.lower(): v for k, v in headers}
             if self.archive is not None and status != 304:
-                rec = self.archive.write_response(current, status, headers, raw,
-                                                  datetime.fromisoformat(result.fetched_at))
+                rec = self.archive.write_response(
+                    current, status, headers, raw, datetime.fromisoformat(result.fetched_at)
+                )
                 result.warc_file, result.warc_offset = rec.warc_file, rec.offset
                 result.warc_record_id, result.raw_sha256 = rec.record_id, rec.sha256
             else:
@@ -310,7 +327,9 @@ class Fetcher:
             if status in TRANSIENT_STATUS:
                 if attempt < policy.retries:
                     self.stats.retries += 1
-                    await asyncio.sleep(self._backoff(attempt, retry_after_seconds(hdict.get("retry-after"))))
+                    await asyncio.sleep(
+                        self._backoff(attempt, retry_after_seconds(hdict.get("retry-after")))
+                    )
                     attempt += 1
                     continue
                 result.outcome, result.error = "transient", f"HTTP {status}"
