@@ -22,6 +22,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -74,10 +75,34 @@ class ParsedQuery:
         return [t for g in self.groups for t, _ in g]
 
 
+class _FoldTable(dict[int, str]):
+    """`str.translate` table that learns `textnorm.fold` one character at a time.
+
+    Same result as `fold()` on NFC text (one character out per character in), but at C speed
+    once the characters of a corpus have been seen: passages are built for every result row.
+    """
+
+    def __missing__(self, code: int) -> str:
+        folded = fold(chr(code))
+        if len(folded) != 1:  # keep offsets aligned whatever the character
+            folded = chr(code).lower()[:1] or chr(code)
+        self[code] = folded
+        return folded
+
+
+_FOLD_TABLE = _FoldTable()
+
+
+def fast_fold(text: str) -> str:
+    """`fold()` for text that is already NFC."""
+    return text.translate(_FOLD_TABLE)
+
+
 def _words(text: str) -> tuple[str, ...]:
     return tuple(_WORD.findall(fold(text)))
 
 
+@lru_cache(maxsize=512)
 def parse_query(q: str | None) -> ParsedQuery:
     """Split a raw query into quoted phrases, bare words, ``OR`` and ``-excluded`` words.
 
@@ -156,6 +181,7 @@ def vn_fts_query(q: str | None) -> str:
 # ---------------------------------------------------------------------------------------------
 
 
+@lru_cache(maxsize=1024)
 def _term_pattern(term: Term) -> re.Pattern[str]:
     sep = r"[\W_]+"
     body = sep.join(re.escape(w) for w in term.words)
@@ -163,13 +189,14 @@ def _term_pattern(term: Term) -> re.Pattern[str]:
     return re.compile(r"(?<!\w)" + body + tail)
 
 
-def match_spans(text: str, q: str | None) -> list[tuple[int, int]]:
+def match_spans(text: str, q: str | None, folded: str | None = None) -> list[tuple[int, int]]:
     """Character spans in `text` (NFC) where any searched term occurs, sorted, non-overlapping.
 
     Matching runs on the folded copy, which has one character per character of NFC text, so
     the spans index straight into the original.
     """
-    folded = fold(text)
+    if folded is None:
+        folded = fast_fold(nfc(text))
     spans = []
     for group in parse_query(q).groups:
         terms = [t for t, _ in group]
@@ -200,15 +227,15 @@ def passage_window(
     earliest. The window is widened to whole words and marked with … where it was cut.
     """
     text = nfc(text or "")
-    spans = match_spans(text, q)
+    folded = fast_fold(text)
+    spans = match_spans(text, q, folded)
     if not spans:
         if len(text) <= width:
             return text, []
         head = text[:width] if text[width].isspace() else text[:width].rsplit(" ", 1)[0]
         return head.rstrip() + " …", []
-    folded = fold(text)
     best: tuple[int, int, int] | None = None  # (-distinct, -hits, start)
-    for s, _ in spans:
+    for s, _ in spans[:50]:  # enough candidates for one passage
         lo = max(0, s - width // 3)
         # start at the sentence or line holding the hit when it begins inside the window
         lo = max(lo, text.rfind("\n", lo, s) + 1, text.rfind(". ", lo, s) + 2)
@@ -548,19 +575,18 @@ def warc_path(db_path: str | Path, warc_file: str) -> Path:
 
 
 def read_warc_record(path: Path, offset: int) -> tuple[dict[str, str], bytes, str | None]:
-    """The HTTP headers and body of the WARC record that starts at `offset`."""
-    from warcio.archiveiterator import ArchiveIterator
+    """HTTP headers, content-decoded body and target URI of the record at `offset`.
 
-    with path.open("rb") as fh:
-        fh.seek(offset)
-        for record in ArchiveIterator(fh):
-            headers: dict[str, str] = {}
-            if record.http_headers is not None:
-                headers = dict(record.http_headers.headers)
-            body = record.content_stream().read(MAX_ARCHIVE_BYTES)
-            uri = record.rec_headers.get_header("WARC-Target-URI")
-            return headers, body, uri
-    raise NotFound("no WARC record at that offset")
+    Reads through `ingest.archive.read_record`, the same reader `ingest reprocess` uses, so the
+    page shows exactly what the extractor saw (gzip/brotli bodies are decoded there).
+    """
+    from .archive import read_record
+
+    try:
+        stored = read_record(path.parent, path.name, offset)
+    except (OSError, ValueError) as exc:
+        raise NotFound(f"no readable WARC record at that offset: {exc}") from exc
+    return dict(stored.headers), stored.body[:MAX_ARCHIVE_BYTES], stored.url
 
 
 def decode_body(body: bytes, headers: dict[str, str]) -> str:
