@@ -76,6 +76,11 @@ _DASHES = "-–—"
 _SPACE_AROUND = re.compile(r"\s*([&/\-–—])\s*")
 
 
+# Between two words of an alias: spaces, optionally with quote marks, as in
+# mạng lưới các “Thành phố sáng tạo” của UNESCO.
+_GAP = r"[\s\"“”«»]+"
+
+
 def _atoms(folded_alias: str) -> list[str]:
     """Regex pieces for one folded alias; spacing and dash style are free, letters are not."""
     s = _SPACE_AROUND.sub(r"\1", " ".join(folded_alias.split()))
@@ -83,7 +88,7 @@ def _atoms(folded_alias: str) -> list[str]:
     atoms = []
     for ch in s:
         if ch == " ":
-            atoms.append(r"\s+")
+            atoms.append(_GAP)
         elif ch == "&":
             atoms.append(r"\s*&\s*")
         elif ch == "/":
@@ -103,10 +108,14 @@ def _atoms(folded_alias: str) -> list[str]:
     return atoms
 
 
+_QUOTES = str.maketrans("", "", '"“”«»')
+
+
 def match_key(folded: str) -> str:
     """Spacing- and dash-insensitive key shared by an alias and any text it matches."""
     s = "".join(folded.split())
-    return s.replace("–", "-").replace("—", "-").replace("’", "'")
+    s = s.replace("–", "-").replace("—", "-").replace("’", "'")
+    return s.translate(_QUOTES)
 
 
 def _trie_regex(sequences: list[list[str]]) -> str:
@@ -150,11 +159,12 @@ class Compiled:
     labels: re.Pattern[str]
     entries: dict[str, list[_Entry]]
     context: re.Pattern[str]
-    context_kinds: dict[str, set[str]]  # key → {"hanoi", "hanoi_cap", "other", "veto"}
+    context_kinds: dict[str, set[str]]  # key → {"hanoi", "hanoi_cap", "other", "veto", "confirm"}
     line_boiler: re.Pattern[str] | None
     block_header: re.Pattern[str] | None
     block_start: re.Pattern[str] | None
     credit: re.Pattern[str] | None
+    not_after: dict[str, re.Pattern[str]] = field(default_factory=dict)
 
 
 def _add(seqs: dict[str, list[str]], entries: dict[str, list[_Entry]], e: _Entry) -> None:
@@ -205,6 +215,7 @@ def compile_taxonomy(taxonomy: Taxonomy) -> Compiled:
         ("hanoi_cap", ctx.hanoi_capitalised),
         ("other", ctx.other_places),
         ("veto", ctx.veto),
+        ("confirm", ctx.confirm),
     ):
         for w in words:
             for spelling in expand_alias(w):
@@ -228,6 +239,12 @@ def compile_taxonomy(taxonomy: Taxonomy) -> Compiled:
         block_start=_prefix_regex(bp.block_headers, whole_line=False),
         credit=credit,
     )
+    for lab, _kind in labels:
+        if lab.not_after:
+            seqs_before = [_atoms(fold(x)) for w in lab.not_after for x in expand_alias(w)]
+            compiled.not_after[lab.id] = re.compile(
+                r"(?<!\w)(?:" + _trie_regex(seqs_before) + r")\s+$"
+            )
     _CACHE[taxonomy.digest] = compiled
     return compiled
 
@@ -311,6 +328,7 @@ class _Sentence:
     other: bool = False
     veto: bool = False
     cap_hanoi: bool = False
+    confirm: bool = False
 
 
 @dataclass
@@ -379,6 +397,8 @@ def _prepare(comp: Compiled, name: FieldName, value: str) -> _Field:
         kinds = comp.context_kinds.get(match_key(m.group(0)), set())
         if "veto" in kinds:
             sent.veto = True
+        if "confirm" in kinds:
+            sent.confirm = True
         # Place names are proper nouns: a lowercase match is an ordinary word.
         if not value[f.to_orig(m.start())].isupper():
             continue
@@ -405,7 +425,7 @@ class _Hit:
 def _context_ok(fld: _Field, idx: int, window: int, doc_hanoi: bool) -> bool:
     """A generic phrase is the programme only in Hanoi context and free of vetoes."""
     s = fld.sentences[idx]
-    if s.veto:
+    if s.veto and not s.confirm:
         return False
     if s.hanoi:
         return True
@@ -451,6 +471,11 @@ def classify(title: str, text: str, taxonomy: Taxonomy, *, lead: str = "") -> Cl
             ctx_ok: bool | None = None
             for entry in comp.entries.get(match_key(m.group(0)), ()):
                 if entry.context:
+                    before = comp.not_after.get(entry.label_id)
+                    if before is not None and before.search(
+                        fld.folded, max(0, m.start() - 24), m.start()
+                    ):
+                        continue
                     if ctx_ok is None:
                         ctx_ok = _context_ok(fld, idx, taxonomy.context.window, doc_hanoi)
                     if not ctx_ok:

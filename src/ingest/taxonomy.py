@@ -59,8 +59,11 @@ class Label(_Strict):
     description: str | None = None
     aliases: list[str] = []
     context_aliases: list[str] = []
+    # words right before a context alias that cancel it, e.g. "các" in "các thành phố sáng tạo
+    # khác": other member cities, not Hanoi's own membership
+    not_after: list[str] = []
 
-    @field_validator("aliases", "context_aliases")
+    @field_validator("aliases", "context_aliases", "not_after")
     @classmethod
     def _aliases(cls, v: list[str]) -> list[str]:
         return _check_aliases(v)
@@ -102,8 +105,9 @@ class Context(_Strict):
     hanoi_capitalised: list[str] = []  # count only when written with a capital initial
     other_places: list[str] = []
     veto: list[str] = []  # startup / innovation wording: the generic phrase is not the programme
+    confirm: list[str] = []  # e.g. "UNESCO": the sentence is about the network despite a veto
 
-    @field_validator("hanoi", "hanoi_capitalised", "other_places", "veto")
+    @field_validator("hanoi", "hanoi_capitalised", "other_places", "veto", "confirm")
     @classmethod
     def _aliases(cls, v: list[str]) -> list[str]:
         return _check_aliases(v)

@@ -1,0 +1,228 @@
+"""The classifier: exact labels and evidence sentences, matching rules, context rules, offsets."""
+
+from __future__ import annotations
+
+import unicodedata
+from pathlib import Path
+
+import pytest
+
+from ingest.classify import TAGGER_VERSION, classify, split_sentences, tagger_version
+from ingest.models import Tag
+from ingest.taxonomy import load_taxonomy
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="module")
+def tax():
+    return load_taxonomy(REPO / "taxonomy.yaml")
+
+
+def ids(tags: list[Tag]) -> list[str]:
+    return [t.label_id for t in tags]
+
+
+def check_offsets(tags: list[Tag], fields: dict[str, str]) -> None:
+    for t in tags:
+        assert fields[t.field][t.start : t.end] == t.evidence
+
+
+FESTIVAL = (
+    "Tối 9/11, tại vườn hoa Lý Thái Tổ, UBND TP. Hà Nội khai mạc Lễ hội Thiết kế sáng tạo "
+    "Hà Nội 2024. Theo Sở VH&TT, năm nay có hơn 100 hoạt động trải dài ở nhiều phường. "
+    "Lễ hội là cam kết của thành phố khi gia nhập Mạng lưới các thành phố sáng tạo của UNESCO."
+)
+
+
+def test_festival_story_labels_and_evidence(tax):
+    r = classify("Khai mạc lễ hội thiết kế", FESTIVAL, tax)
+    assert r.relevant is True
+    assert ids(r.initiatives) == ["design_festival", "uccn_membership"]
+    assert ids(r.agencies) == ["hanoi_pc", "doc_sports"]
+    fest, uccn = r.initiatives
+    assert fest.evidence == (
+        "Tối 9/11, tại vườn hoa Lý Thái Tổ, UBND TP. Hà Nội khai mạc Lễ hội Thiết kế sáng tạo "
+        "Hà Nội 2024."
+    )
+    assert fest.field == "text" and fest.start == 0
+    assert fest.rule == "alias:Lễ hội Thiết kế sáng tạo Hà Nội"
+    assert uccn.evidence == (
+        "Lễ hội là cam kết của thành phố khi gia nhập Mạng lưới các thành phố sáng tạo của UNESCO."
+    )
+    assert r.agencies[1].evidence == (
+        "Theo Sở VH&TT, năm nay có hơn 100 hoạt động trải dài ở nhiều phường."
+    )
+    assert r.agencies[1].rule == "context:Sở VH&TT"
+    check_offsets(r.initiatives + r.agencies, {"text": FESTIVAL})
+    assert r.tagger_version == tagger_version(tax)
+    assert r.tagger_version.startswith(TAGGER_VERSION + "+")
+
+
+def test_title_and_lead_are_fields(tax):
+    lead = "Trung tâm Thiết kế sáng tạo Hà Nội mở cửa đón khách từ tuần tới."
+    r = classify("Ra mắt chương trình Tài năng sáng tạo Hà Nội", "Nội dung khác.", tax, lead=lead)
+    assert [(t.label_id, t.field, t.start, t.end) for t in r.initiatives] == [
+        ("design_center", "lead", 0, len(lead)),
+        ("talent_tv", "title", 0, 44),
+    ]
+
+
+@pytest.mark.parametrize(
+    "spelling",
+    [
+        "Sở VH&TT Hà Nội",
+        "Sở VH & TT Hà Nội",
+        "SỞ VH&TT HÀ NỘI",
+        "So VH&TT Ha Noi",
+        "Sở VHTT Hà Nội",
+        "Sở  Văn hoá và Thể  thao Hà Nội",
+        "Sở Văn hóa - Thể thao Hà Nội",
+        "Sở Văn hóa – Thể thao Hà Nội",
+    ],
+)
+def test_agency_spelling_variants(tax, spelling):
+    text = f"{spelling} là đơn vị tổ chức Lễ hội Thiết kế sáng tạo Hà Nội năm nay."
+    r = classify("", text, tax)
+    assert ids(r.agencies) == ["doc_sports"]
+    assert r.agencies[0].evidence == text
+
+
+def test_old_tone_placement(tax):
+    text = "Uỷ ban nhân dân thành phố Hà Nội và Thành uỷ Hà Nội chỉ đạo xây dựng Thủ đô sáng tạo."
+    r = classify("", text, tax)
+    assert ids(r.initiatives) == ["uccn_membership"]
+    assert ids(r.agencies) == ["hanoi_pc", "hanoi_party"]
+
+
+def test_matches_only_at_syllable_boundaries(tax):
+    # "UBND TP" must not fire inside "UBND TPHCM"; "không gian sáng tạo" not inside a longer token
+    text = "UBND TPHCM và Hà Nội bàn về không gian sáng tạoX trong năm tới."
+    r = classify("", text, tax)
+    assert r.relevant is False
+    assert r.score == 0.0
+
+
+def test_generic_phrase_needs_hanoi_context(tax):
+    no_city = classify("", "Dự án tạo ra một không gian sáng tạo cho người trẻ.", tax)
+    assert no_city.relevant is False and no_city.score == 0.0
+    hanoi = classify("", "Phố đi bộ Hà Nội có thêm một không gian sáng tạo cho người trẻ.", tax)
+    assert hanoi.relevant is True
+    assert ids(hanoi.initiatives) == ["creative_spaces"]
+    assert hanoi.initiatives[0].rule == "context:không gian sáng tạo"
+
+
+def test_other_city_bid_is_not_the_programme(tax):
+    text = (
+        "Hội An được UNESCO công nhận là thành phố sáng tạo về thủ công. "
+        "Trước đó, Hà Nội đã trở thành thành phố sáng tạo của UNESCO vào năm 2019."
+    )
+    r = classify("Hội An đón nhận danh hiệu thành phố sáng tạo", text, tax)
+    assert r.relevant is False
+    assert r.initiatives == [] and r.agencies == []
+    assert r.score == 0.75  # one topic (1.5) halved: the title names another city, not Hanoi
+
+
+def test_startup_sang_tao_is_vetoed_unless_unesco(tax):
+    startup = "Hà Nội khai trương không gian sáng tạo cho các nhóm khởi nghiệp công nghệ."
+    assert classify("", startup, tax).relevant is False
+    member = (
+        "Thủ đô là thành viên mạng lưới các “Thành phố sáng tạo” của UNESCO, "
+        "một động lực cho đổi mới sáng tạo."
+    )
+    r = classify("", member, tax)
+    assert ids(r.initiatives) == ["uccn_membership"]
+
+
+def test_other_member_cities_are_not_membership(tax):
+    text = "Hà Nội mời một số thành phố sáng tạo trong khu vực dự Lễ hội Thiết kế sáng tạo Hà Nội."
+    assert ids(classify("", text, tax).initiatives) == ["design_festival"]
+
+
+def test_related_news_footer_and_credit_are_not_evidence(tax):
+    text = (
+        "Buổi trình diễn áo dài diễn ra trong khuôn khổ Lễ hội Thiết kế sáng tạo Hà Nội.\n"
+        "Ảnh: Bảo tàng Hà Nội\n"
+        "Tin liên quan\n"
+        "Sở Du lịch Hà Nội ra mắt tour đêm?\n"
+        "Trung tâm Thiết kế sáng tạo Hà Nội mở cửa\n"
+        "Cơ quan chủ quản: UBND thành phố Hà Nội"
+    )
+    r = classify("", text, tax)
+    assert ids(r.initiatives) == ["design_festival"]
+    assert r.agencies == []
+
+
+def test_related_news_only_is_not_relevant(tax):
+    text = (
+        "Sở Xây dựng điều chỉnh lộ trình xe buýt quanh hồ Hoàn Kiếm cuối tuần này.\n"
+        "Tin liên quan:\n"
+        "Lễ hội Thiết kế sáng tạo Hà Nội 2024 có gì mới?"
+    )
+    assert classify("Điều chỉnh giao thông", text, tax).relevant is False
+
+
+def test_decomposed_input_keeps_offsets(tax):
+    text = unicodedata.normalize(
+        "NFD", "Mở đầu. Tại Trung tâm Thiết kế sáng tạo Hà Nội, nhà thiết kế trẻ trưng bày đèn."
+    )
+    r = classify("", text, tax)
+    (tag,) = r.initiatives
+    assert tag.label_id == "design_center"
+    assert text[tag.start : tag.end] == tag.evidence
+    assert unicodedata.normalize("NFC", tag.evidence) == (
+        "Tại Trung tâm Thiết kế sáng tạo Hà Nội, nhà thiết kế trẻ trưng bày đèn."
+    )
+
+
+def test_irrelevant_article_has_no_tags(tax):
+    text = "Sở Văn hóa và Thể thao Hà Nội tổ chức giải chạy quanh hồ Tây với 5.000 người."
+    r = classify("Giải chạy mùa thu", text, tax)
+    assert r.relevant is False
+    assert r.agencies == [] and r.initiatives == []
+
+
+@pytest.mark.parametrize(
+    ("text", "sentences"),
+    [
+        (
+            "UBND TP. Hà Nội ban hành Nghị quyết 09-NQ/TU ngày 22/2/2022. Sở VH&TT chủ trì.",
+            ["UBND TP. Hà Nội ban hành Nghị quyết 09-NQ/TU ngày 22/2/2022.", "Sở VH&TT chủ trì."],
+        ),
+        (
+            "Sự kiện ở Q. Hoàn Kiếm ngày 31/10/2019 thu hút 1.500 khách. Ông Nguyễn Văn A. phát biểu.",
+            [
+                "Sự kiện ở Q. Hoàn Kiếm ngày 31/10/2019 thu hút 1.500 khách.",
+                "Ông Nguyễn Văn A. phát biểu.",
+            ],
+        ),
+        (
+            "Có gốm, tranh, v.v. được bày bán. Ai đến? Rất đông!\nDòng mới không có dấu chấm",
+            [
+                "Có gốm, tranh, v.v. được bày bán.",
+                "Ai đến?",
+                "Rất đông!",
+                "Dòng mới không có dấu chấm",
+            ],
+        ),
+        (
+            'Ông nói: "Hà Nội sẽ làm tốt hơn." Sau đó, PGS. TS. Lê B trình bày.',
+            ['Ông nói: "Hà Nội sẽ làm tốt hơn."', "Sau đó, PGS. TS. Lê B trình bày."],
+        ),
+    ],
+)
+def test_split_sentences(text, sentences):
+    assert [text[s:e] for s, e in split_sentences(text)] == sentences
+
+
+def test_taxonomy_edit_changes_tagger_version(tmp_path, tax):
+    src = (REPO / "taxonomy.yaml").read_text(encoding="utf-8")
+    edited = tmp_path / "taxonomy.yaml"
+    edited.write_text(src.replace("      - Hanoi Museum\n", "      - Hanoi Museum\n      - HNM\n"))
+    other = load_taxonomy(edited)
+    assert tagger_version(other) != tagger_version(tax)
+    r = classify("", "HNM là nơi đặt Trung tâm Thiết kế sáng tạo Hà Nội.", other)
+    assert ids(r.agencies) == ["hanoi_museum"]
+    assert (
+        ids(classify("", "HNM là nơi đặt Trung tâm Thiết kế sáng tạo Hà Nội.", tax).agencies) == []
+    )
