@@ -340,3 +340,14 @@ def test_render_all_writes_pages_and_gold(tmp_path):
     assert g["must_not_contain"][0] in body
     assert by_file["tonghop-th-2023-talent-copy.html"]["author"] is None
     assert by_file["sovhtt-sv-2022-plan-102.html"]["must_not_contain"][2] == "Người đăng: admin"
+
+
+def test_portal_pages_past_the_end_are_404_not_page_one(sites, client):
+    base = sites.base_urls["sovhtt"]
+    assert client.get(base + "/tin-tuc-su-kien?page=3").text.count('class="story"') == 2
+    assert client.get(base + "/tin-tuc-su-kien?page=4").status_code == 404
+    assert client.get(base + "/tin-tuc-su-kien/di-san?page=2").status_code == 404
+    first = client.get(base + "/tin-tuc-su-kien?page=1&utm_source=zalo")
+    assert first.content == client.get(base + "/tin-tuc-su-kien").content
+    a = article("sv-2024-creative-spaces")
+    assert client.get(base + a.path + "?page=2").status_code == 200

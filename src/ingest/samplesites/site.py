@@ -75,6 +75,7 @@ class Site:
         self.all_base_urls = all_base_urls or {outlet.id: self.base_url}
         self.all_articles = all_articles or {a.id: a for a in articles}
         self.routes: dict[str, Resource] = {}
+        self.listing_paths: set[str] = set()  # first pages of paginated listings
         self._build()
 
     # ---- links -------------------------------------------------------------------------------
@@ -135,6 +136,7 @@ class Site:
 
     def _listing(self, heading: str, items: list[Article], href) -> None:
         pages = max(1, math.ceil(len(items) / PAGE_SIZE))
+        self.listing_paths.add(href(1))
         ctx = self.context()
         for n in range(1, pages + 1):
             chunk = items[(n - 1) * PAGE_SIZE : n * PAGE_SIZE]
@@ -240,6 +242,12 @@ class Site:
             return self.search_page(params[qp][0], page)
         if query and f"{path}?{query}" in self.routes:
             return self.routes[f"{path}?{query}"]
+        if "page" in params and path in self.listing_paths:
+            # paginated listings keyed by ?page=N: other params are ignored and a page past the
+            # end is a 404, never page 1 again (that would send a paginating crawler in circles)
+            n = params["page"][0]
+            key = path if n == "1" else f"{path}?page={n}"
+            return self.routes[key] if key in self.routes else self.not_found(f"{path}?{query}")
         if path in self.routes:
             return self.routes[path]
         if path == spath:
