@@ -73,7 +73,7 @@ def nightly(
         db = kbdb.connect(db_path)
         with db.atomic():
             kbdb.sync_sources(db, cfg.sources)
-            sync_taxonomy(db, taxonomy)
+        sync_taxonomy(db, taxonomy)  # its own transaction
         runs.start_run(db, run_id, started, len(sources))
         ledger = {s.id: runs.SourceRun(s.id) for s in sources}
         begun = {s.id: time.monotonic() for s in sources}

@@ -165,7 +165,10 @@ class Discoverer:
         self._seen.add(canon)
         self.report.found.append(Discovered(canon, self.s.id, via, lastmod, title))
 
-    async def _get(self, url: str, conditional: bool = True) -> bytes | None:
+    async def _get(self, url: str, conditional: bool = True, end_of_pages: bool = False
+                   ) -> bytes | None:
+        """Body of a discovery page, or None (recording why). `end_of_pages`: a 404/410 is the
+        natural end of a paginated listing, not an error."""
         cached = self.cache.get(url, {}) if conditional else {}
         res = await self.f.fetch(url, self.s.politeness, self.scope,
                                  etag=cached.get("etag"), last_modified=cached.get("last_modified"))
@@ -174,6 +177,8 @@ class Discoverer:
             return None
         if res.outcome == "robots":
             self.report.robots_blocked.append(url)
+            return None
+        if end_of_pages and res.status in (404, 410):
             return None
         if res.outcome != "ok":
             self.report.errors.append(f"{url}: {res.outcome} ({res.error})")
@@ -235,7 +240,7 @@ class Discoverer:
             for page in range(1, pages + 1):
                 if url is None:
                     break
-                body = await self._get(url, conditional=(page == 1))
+                body = await self._get(url, conditional=(page == 1), end_of_pages=page > 1)
                 if body is None:
                     break
                 links = article_links(body, url, None)
@@ -265,7 +270,7 @@ class Discoverer:
         for q in srch.queries:
             for page in range(1, (max_pages or srch.max_pages) + 1):
                 url = srch.url.format(query=quote_plus(q), page=page)
-                body = await self._get(url, conditional=False)
+                body = await self._get(url, conditional=False, end_of_pages=page > 1)
                 if body is None:
                     break
                 before = len(self.report.found)

@@ -132,8 +132,7 @@ def cmd_reprocess(args: argparse.Namespace) -> int:
     with WriterLock(args.db):
         from ..taxonomy import load_taxonomy, sync_taxonomy
 
-        with db.atomic():
-            sync_taxonomy(db, load_taxonomy(args.taxonomy))
+        sync_taxonomy(db, load_taxonomy(args.taxonomy))
         counts = reprocess(db, cfg, args.taxonomy, raw, source_id=args.source,
                            article_ids=args.id or None)
     print("reprocessed:", dict(counts))
