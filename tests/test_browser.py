@@ -175,3 +175,49 @@ def test_dashboard_renders_charts(browser: Any, server: str) -> None:
     page.screenshot(path=str(SCREENSHOTS / "dashboard.png"), full_page=True)
     assert errors == []
     page.close()
+
+
+def test_sample_database_pages(browser: Any, sample_db: Path, tmp_path_factory: Any) -> None:
+    """The same pages on the database the real pipeline builds from the sample sites."""
+    import sqlite3
+
+    conn = sqlite3.connect(f"file:{sample_db}?mode=ro", uri=True)
+    article_id = conn.execute(
+        "select article_id from article_initiatives group by 1 order by count(*) desc limit 1"
+    ).fetchone()[0]
+    conn.close()
+    port = _free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "datasette", *datasette_args(sample_db, port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(100):
+            try:
+                if httpx.get(f"{base}/-/versions.json", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                time.sleep(0.2)
+        page, errors = visit(browser, f"{base}/-/article/{article_id}", "sample-article")
+        assert page.locator("mark.evidence").count() >= 1
+        page.close()
+        page, more = visit(browser, f"{base}/-/search?q=le+hoi+thiet+ke", "sample-search")
+        assert page.locator(".kb-result").count() >= 1
+        page.close()
+        page, dash = visit(
+            browser,
+            f"{base}/-/dashboards/tong-quan",
+            "sample-dashboard",
+            wait_for="#chart-coverage-over-time.vega-embed",
+        )
+        page.wait_for_function(
+            "document.querySelectorAll('.vega-embed').length >= 4", timeout=15_000
+        )
+        page.screenshot(path=str(SCREENSHOTS / "sample-dashboard.png"), full_page=True)
+        page.close()
+        assert errors + more + dash == []
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)

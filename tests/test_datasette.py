@@ -63,6 +63,12 @@ def test_table_search_box_is_folded(client: SyncClient, search: str, expected: l
     assert table_ids(client, f"_search={search}") == expected
 
 
+def test_table_search_offers_ranked_view(client: SyncClient) -> None:
+    html = client.get("/kb/articles?_search=dai+phat+thanh").text
+    assert '<a href="/-/search?q=dai%20phat%20thanh">' in html
+    assert "kb-ranked-link" not in client.get("/kb/articles").text
+
+
 def test_search_page_ranks_and_highlights(client: SyncClient) -> None:
     html = client.get("/-/search?q=le+hoi+thiet+ke").text
     assert 'data-total="3"' in html
