@@ -78,3 +78,13 @@ def test_repository_sources_file_is_valid():
     cfg = load_sources(REPO / "sources.yaml")
     assert {"nhandan", "vietnamplus", "hanoimoi", "sovhtt_hanoi"} <= {s.id for s in cfg.sources}
     assert not cfg.get("laodong").enabled
+
+
+def test_sources_inherit_default_politeness_field_by_field(tmp_path):
+    text = "defaults:\n  politeness: {min_delay: 5, timeout: 9}\n" + GOOD + (
+        "  - id: other\n    name: O\n    kind: government\n    home: http://127.0.0.1:8102/\n"
+        "    feeds: [http://127.0.0.1:8102/rss.xml]\n    politeness: {min_delay: 0.5}\n")
+    cfg = load_sources(write(tmp_path, text))
+    assert (cfg.get("demo").politeness.min_delay, cfg.get("demo").politeness.timeout) == (5, 9)
+    assert (cfg.get("other").politeness.min_delay, cfg.get("other").politeness.timeout) == (0.5, 9)
+    assert cfg.get("other").politeness.concurrency == 2  # built-in default where nobody set it

@@ -209,12 +209,29 @@ def pydantic_problems(raw: Any, exc: ValidationError) -> list[str]:
     return problems
 
 
+def _inherit_politeness(raw: dict) -> dict:
+    """Each source takes `defaults.politeness` field by field unless it sets its own value."""
+    defaults = raw.get("defaults") or {}
+    base = defaults.get("politeness") if isinstance(defaults, dict) else None
+    if not isinstance(base, dict) or not base:
+        return raw
+    sources = []
+    for src in raw["sources"]:
+        if isinstance(src, dict):
+            own = src.get("politeness")
+            merged = {**base, **own} if isinstance(own, dict) else (own or dict(base))
+            src = {**src, "politeness": merged}
+        sources.append(src)
+    return {**raw, "sources": sources}
+
+
 def load_sources(path: str | Path) -> SourcesFile:
     raw = read_yaml(path)
     if not isinstance(raw, dict) or "sources" not in raw:
         raise ConfigError(path, ["top level must be a mapping with a 'sources:' list"])
     if not isinstance(raw["sources"], list) or not raw["sources"]:
         raise ConfigError(path, ["'sources' must be a non-empty list"])
+    raw = _inherit_politeness(raw)
     try:
         cfg = SourcesFile.model_validate(raw)
     except ValidationError as exc:
