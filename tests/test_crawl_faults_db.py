@@ -7,6 +7,7 @@ import sqlite3
 import unicodedata
 
 from conftest import run_nightly
+
 from ingest.loopback import LoopbackServer, free_port, send
 
 ARTICLE = """<html lang="vi"><head><meta charset="{cs}"><title>{title} - Báo Thử</title></head>

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import re
 
-from .textnorm import collapse_ws, fold, nfc
+from .fastfold import fast_fold as fold
+from .textnorm import collapse_ws, nfc
 
 # "Bài:", "Bài và ảnh:", "Tin, ảnh:", "Tác giả:", "Theo", "Nhóm PV" ... (matched on folded text).
 _PREFIX = re.compile(

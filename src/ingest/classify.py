@@ -17,6 +17,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from bisect import bisect_right
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from .models import Classification, FieldName, Tag
@@ -49,24 +50,55 @@ def _build_fold_table() -> dict[int, str]:
 
 
 _FOLD_TABLE = _build_fold_table()
-_CLUSTER = re.compile(r".[\u0300-\u036f]*", re.DOTALL)
+_CLUSTER = re.compile(r"[^\u0300-\u036f]?[\u0300-\u036f]+")
+
+
+# Letters of Vietnamese text besides ASCII: the precomposed vowels with tone marks and đ.
+_VIETNAMESE = (
+    "ÀÁÂÃÈÉÊÌÍÒÓÔÕÙÚÝàáâãèéêìíòóôõùúýĂăĐđĨĩŨũƠơƯư"
+    + "".join(chr(cp) for cp in range(0x1EA0, 0x1EFA))
+)
+
+
+def _letter_classes() -> dict[str, str]:
+    """For each folded letter, a regex class of the Vietnamese letters that fold to it."""
+    out = {}
+    for base in "abcdefghijklmnopqrstuvwxyz":
+        chars = {base, base.upper()} | {c for c in _VIETNAMESE if fold(c) == base}
+        out[base] = "[" + "".join(sorted(chars)) + "]" if len(chars) > 1 else base
+    return out
+
+
+_LETTER = _letter_classes()
+
+
+def _fold_match(s: str) -> str:
+    return s.translate(_FOLD_TABLE)
 
 
 def fold_with_offsets(text: str) -> tuple[str, list[int] | None]:
-    """Fold `text`; return (folded, starts) where starts[i] is the index in `text` of folded[i].
+    """The text the matchers run on, and starts[i] = index in `text` of its character i.
 
-    NFC text (the normal case) folds 1:1 and `starts` is None. Decomposed text is folded per
-    base-plus-marks cluster, so evidence offsets still point into the text as given.
+    The compiled patterns accept every case and tone mark of a letter, so NFC text (the normal
+    case) is searched as it is and `starts` is None. Decomposed text is folded first, each base
+    letter with its combining marks to one character, so evidence offsets still point into the
+    text as given; the stretches between marks are copied in bulk.
     """
     if unicodedata.is_normalized("NFC", text):
-        return text.translate(_FOLD_TABLE), None
+        return text, None
     out: list[str] = []
     starts: list[int] = []
+    pos = 0
     for m in _CLUSTER.finditer(text):
+        if m.start() > pos:
+            out.append(text[pos : m.start()].translate(_FOLD_TABLE))
+            starts.extend(range(pos, m.start()))
         f = fold(m.group(0))
         out.append(f)
         starts.extend([m.start()] * len(f))
-    starts.append(len(text))
+        pos = m.end()
+    out.append(text[pos:].translate(_FOLD_TABLE))
+    starts.extend(range(pos, len(text) + 1))
     return "".join(out), starts
 
 
@@ -103,6 +135,8 @@ def _atoms(folded_alias: str) -> list[str]:
             atoms.append(r"\s*:")
         elif ch in "'’":
             atoms.append(r"['’]")
+        elif ch in _LETTER:
+            atoms.append(_LETTER[ch])
         else:
             atoms.append(re.escape(ch))
     return atoms
@@ -156,7 +190,8 @@ class _Entry:
 
 @dataclass
 class Compiled:
-    labels: re.Pattern[str]
+    labels: re.Pattern[str]  # every alias, context word and place name, in one pass
+    implies: set[str]  # keys of label aliases that contain a context word
     entries: dict[str, list[_Entry]]
     context: re.Pattern[str]
     context_kinds: dict[str, set[str]]  # key → {"hanoi", "hanoi_cap", "other", "veto", "confirm"}
@@ -165,14 +200,30 @@ class Compiled:
     block_start: re.Pattern[str] | None
     credit: re.Pattern[str] | None
     not_after: dict[str, re.Pattern[str]] = field(default_factory=dict)
+    # matched text → key, so recurring spellings ("Hà Nội") are folded once per taxonomy
+    keys: dict[str, str] = field(default_factory=dict)
+
+    def key(self, matched: str) -> str:
+        k = self.keys.get(matched)
+        if k is None:
+            k = match_key(_fold_match(matched))
+            if len(self.keys) < 100_000:
+                self.keys[matched] = k
+        return k
 
 
-def _add(seqs: dict[str, list[str]], entries: dict[str, list[_Entry]], e: _Entry) -> None:
+def _add(
+    seqs: dict[str, list[str]],
+    entries: dict[str, list[_Entry]],
+    e: _Entry,
+    samples: dict[str, str],
+) -> None:
     """Register every spelling of an alias; the rule names the spelling that fired."""
     for spelling in expand_alias(e.alias):
         folded = fold(spelling)
         key = match_key(folded)
         seqs.setdefault(key, _atoms(folded))
+        samples.setdefault(key, spelling)
         entry = _Entry(e.label_id, e.kind, e.context, spelling, e.weight)
         bucket = entries.setdefault(key, [])
         if entry not in bucket:
@@ -197,15 +248,16 @@ def compile_taxonomy(taxonomy: Taxonomy) -> Compiled:
         return hit
     seqs: dict[str, list[str]] = {}
     entries: dict[str, list[_Entry]] = {}
+    samples: dict[str, str] = {}
     labels: list[tuple[Label, str]] = [(i, i.kind) for i in taxonomy.initiatives]
     labels += [(a, "agency") for a in taxonomy.agencies]
     for lab, kind in labels:
         for alias in lab.aliases:
-            _add(seqs, entries, _Entry(lab.id, kind, False, alias))
+            _add(seqs, entries, _Entry(lab.id, kind, False, alias), samples)
         for alias in lab.context_aliases:
-            _add(seqs, entries, _Entry(lab.id, kind, True, alias))
+            _add(seqs, entries, _Entry(lab.id, kind, True, alias), samples)
     for sig in taxonomy.signals:
-        _add(seqs, entries, _Entry("", "signal", sig.context, sig.alias, sig.weight))
+        _add(seqs, entries, _Entry("", "signal", sig.context, sig.alias, sig.weight), samples)
 
     cseqs: dict[str, list[str]] = {}
     ckinds: dict[str, set[str]] = {}
@@ -229,10 +281,15 @@ def compile_taxonomy(taxonomy: Taxonomy) -> Compiled:
     if bp.credit_prefixes:
         credit_seqs = [_atoms(fold(s)) for p in bp.credit_prefixes for s in expand_alias(p)]
         credit = re.compile(r"(?<!\w)(?:" + _trie_regex(credit_seqs) + r")\s*:[^.:;()\[\]]*$")
+    context_re = _bounded(list(cseqs.values()))
+    # Label aliases that contain a context word ("Sở VH&TT Hà Nội"): the one pass over the text
+    # matches the alias, so the context word inside it is looked up within the match.
+    implies = {k for k, sample in samples.items() if context_re.search(sample)}
     compiled = Compiled(
-        labels=_bounded(list(seqs.values())),
+        labels=_bounded(list({**cseqs, **seqs}.values())),
+        implies=implies,
         entries=entries,
-        context=_bounded(list(cseqs.values())),
+        context=context_re,
         context_kinds=ckinds,
         line_boiler=_prefix_regex(bp.line_prefixes, whole_line=False),
         block_header=_prefix_regex(bp.block_headers, whole_line=True),
@@ -250,6 +307,7 @@ def compile_taxonomy(taxonomy: Taxonomy) -> Compiled:
 
 
 _CACHE: dict[str, Compiled] = {}
+_NO_KINDS: frozenset[str] = frozenset()
 
 # --------------------------------------------------------------------------- sentences
 
@@ -262,19 +320,21 @@ _BOUNDARY = re.compile(r"[.!?…]+[\"”’»)\]]*(?=\s)")
 _LINE = re.compile(r"[^\n]+")
 
 
+_NEXT_CHAR = re.compile(r"\s*(\S)")
+_LAST_TOKEN = re.compile(r"\S{1,40}$")
+
+
 def _is_boundary(line: str, m: re.Match[str]) -> bool:
-    rest = line[m.end() :].lstrip()
-    if not rest:
+    nxt_m = _NEXT_CHAR.match(line, m.end())
+    if nxt_m is None:
         return True
-    nxt = rest[0]
+    nxt = nxt_m.group(1)
     if nxt.islower():
         return False
-    punct = m.group(0)
-    if punct != ".":
+    if m.end() - m.start() != 1 or line[m.start()] != ".":
         return True
-    before = line[: m.start()]
-    token = before.split()[-1] if before.split() else ""
-    token = token.lstrip("(\"“'‘[")
+    tok_m = _LAST_TOKEN.search(line, max(0, m.start() - 40), m.start())
+    token = tok_m.group(0).lstrip("(\"“'‘[") if tok_m else ""
     if not token:
         return True
     if fold(token) in ABBREVIATIONS:
@@ -339,6 +399,7 @@ class _Field:
     starts: list[int] | None
     sentences: list[_Sentence] = field(default_factory=list)
     sent_starts: list[int] = field(default_factory=list)  # folded starts, for bisect
+    matches: list[tuple[int, str]] = field(default_factory=list)  # label aliases: (pos, key)
 
     def to_orig(self, i: int) -> int:
         return i if self.starts is None else self.starts[i]
@@ -376,38 +437,49 @@ def _boiler_lines(comp: Compiled, folded: str) -> list[tuple[int, int, bool]]:
     return out
 
 
+def _mark_context(f: _Field, pos: int, kinds: Iterable[str]) -> None:
+    """Record Hanoi, other-place, veto and confirm words on the sentence at `pos`."""
+    idx = f.sentence_at(pos)
+    if idx < 0:
+        return
+    sent = f.sentences[idx]
+    if "veto" in kinds:
+        sent.veto = True
+    if "confirm" in kinds:
+        sent.confirm = True
+    # Place names are proper nouns: a lowercase match is an ordinary word.
+    if not f.value[f.to_orig(pos)].isupper():
+        return
+    if "hanoi" in kinds:
+        sent.hanoi = True
+    if "hanoi_cap" in kinds:
+        sent.cap_hanoi = True
+    if "other" in kinds:
+        sent.other = True
+
+
 def _prepare(comp: Compiled, name: FieldName, value: str) -> _Field:
     folded, starts = fold_with_offsets(value)
     f = _Field(name, value, folded, starts)
     lines = _boiler_lines(comp, folded)
+    line_starts = [ls for ls, _le, _b in lines]
     for s, e in split_sentences(value):
         fs, fe = _to_folded(starts, s), _to_folded(starts, e)
-        boiler = False
-        for ls, le, b in lines:
-            if ls <= fs < le:
-                boiler = b
-                break
+        li = bisect_right(line_starts, fs) - 1
+        boiler = li >= 0 and fs < lines[li][1] and lines[li][2]
         f.sentences.append(_Sentence(name, s, e, fs, fe, boiler))
         f.sent_starts.append(fs)
-    for m in comp.context.finditer(folded):
-        idx = f.sentence_at(m.start())
-        if idx < 0:
-            continue
-        sent = f.sentences[idx]
-        kinds = comp.context_kinds.get(match_key(m.group(0)), set())
-        if "veto" in kinds:
-            sent.veto = True
-        if "confirm" in kinds:
-            sent.confirm = True
-        # Place names are proper nouns: a lowercase match is an ordinary word.
-        if not value[f.to_orig(m.start())].isupper():
-            continue
-        if "hanoi" in kinds:
-            sent.hanoi = True
-        if "hanoi_cap" in kinds:
-            sent.cap_hanoi = True
-        if "other" in kinds:
-            sent.other = True
+    for m in comp.labels.finditer(folded):
+        key = comp.key(m.group(0))
+        kinds = comp.context_kinds.get(key)
+        if kinds is not None:
+            _mark_context(f, m.start(), kinds)
+        if key in comp.entries:
+            f.matches.append((m.start(), key))
+            if key in comp.implies:
+                for cm in comp.context.finditer(folded, m.start(), m.end()):
+                    kinds = comp.context_kinds.get(comp.key(cm.group(0)), _NO_KINDS)
+                    _mark_context(f, cm.start(), kinds)
     for sent in f.sentences:
         if sent.cap_hanoi and not sent.other:
             sent.hanoi = True  # "Thủ đô" is Hanoi unless the sentence names another city
@@ -461,28 +533,26 @@ def classify(title: str, text: str, taxonomy: Taxonomy, *, lead: str = "") -> Cl
 
     hits: list[_Hit] = []
     for fld in fields:
-        for m in comp.labels.finditer(fld.folded):
-            idx = fld.sentence_at(m.start())
+        for pos, key in fld.matches:
+            idx = fld.sentence_at(pos)
             if idx < 0:
                 continue
             sent = fld.sentences[idx]
             if sent.boiler:
                 continue
             ctx_ok: bool | None = None
-            for entry in comp.entries.get(match_key(m.group(0)), ()):
+            for entry in comp.entries[key]:
                 if entry.context:
                     before = comp.not_after.get(entry.label_id)
-                    if before is not None and before.search(
-                        fld.folded, max(0, m.start() - 24), m.start()
-                    ):
+                    if before is not None and before.search(fld.folded, max(0, pos - 24), pos):
                         continue
                     if ctx_ok is None:
                         ctx_ok = _context_ok(fld, idx, taxonomy.context.window, doc_hanoi)
                     if not ctx_ok:
                         continue
-                if entry.kind == "agency" and _is_credit(comp, fld, sent, m.start()):
+                if entry.kind == "agency" and _is_credit(comp, fld, sent, pos):
                     continue
-                hits.append(_Hit(entry, fld, idx, m.start()))
+                hits.append(_Hit(entry, fld, idx, pos))
 
     score = _score(hits, rel)
     if title_other:

@@ -20,7 +20,8 @@ from lxml import etree
 
 from . import byline
 from .dates import parse_vn_date, to_iso
-from .textnorm import collapse_ws, fold, nfc
+from .fastfold import fast_fold as fold
+from .textnorm import collapse_ws, nfc
 
 _ARTICLE_TYPES = {
     "newsarticle",
@@ -77,9 +78,9 @@ class PageMeta:
 
 
 def text_of(el: etree._Element) -> str:
-    """Visible text of an element, whitespace collapsed, NFC."""
+    """Visible text of an element, whitespace collapsed (the page was made NFC when decoded)."""
     try:
-        return collapse_ws(nfc(el.text_content()))
+        return collapse_ws(el.text_content())
     except (ValueError, AttributeError):
         return ""
 

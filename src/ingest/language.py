@@ -12,6 +12,7 @@ import re
 
 _VI_LETTERS = frozenset("ăâđêôơưàáảãạằắẳẵặầấẩẫậèéẻẽẹềếểễệìíỉĩịòóỏõọồốổỗộờớởỡợùúủũụừứửữựỳýỷỹỵ")
 _WORD = re.compile(r"[^\W\d_]+")
+_VI_RE = re.compile("[" + "".join(sorted(_VI_LETTERS)) + "]")
 _EN_WORDS = frozenset(
     "the of and to in is for on that with as by was are from at this be has have it an will".split()
 )
@@ -28,8 +29,8 @@ def detect_language(text: str, declared: str | None = None) -> str | None:
     primary = (declared or "").strip().lower().replace("_", "-").split("-")[0] or None
     if len(words) < 8:
         return primary
-    letters = sum(1 for ch in sample if ch.isalpha())
-    vi_chars = sum(1 for ch in sample if ch in _VI_LETTERS)
+    letters = sum(len(w) for w in words)
+    vi_chars = len(_VI_RE.findall(sample))
     vi_words = sum(1 for w in words if w in _VI_WORDS)
     en_words = sum(1 for w in words if w in _EN_WORDS)
     if letters and vi_chars / letters > 0.04 or vi_words > en_words:

@@ -37,6 +37,10 @@ from datasketch import MinHash, MinHashLSH
 from .textnorm import fold
 
 NUM_PERM = 128
+# datasketch 2 needs the permutation scheme named when a MinHash is rebuilt from stored values;
+# signatures of another scheme cannot be compared, so they are recomputed (see assign_stories).
+SCHEME = "affine32"
+_DTYPES = {"affine32": "<u4", "affine64": "<u8", "legacy": "<u8"}
 SHINGLE_SIZE = 3
 LSH_THRESHOLD = 0.3  # recall-oriented: candidates are checked exactly by `same_story`
 MAX_COPY_GAP_DAYS = 30  # an aggregator can republish weeks later
@@ -50,10 +54,11 @@ MIN_SHINGLES = 5
 SIGNATURES_SQL = """create table if not exists story_signatures (
     article_id integer primary key references articles(id),
     story_id integer references stories(id),
-    minhash blob not null,        -- NUM_PERM little-endian uint64 hash values
+    minhash blob not null,        -- num_perm little-endian hash values (uint32 for affine32)
     shingle_count integer not null,
     published text,
-    num_perm integer not null default 128)"""
+    num_perm integer not null,
+    scheme text not null)         -- datasketch permutation scheme"""
 SIGNATURES_INDEX_SQL = (
     "create index if not exists idx_story_signatures_published on story_signatures(published)"
 )
@@ -107,18 +112,19 @@ def shingles(text: str, k: int = SHINGLE_SIZE) -> set[str]:
 
 
 def signature(items: Iterable[str], num_perm: int = NUM_PERM) -> MinHash:
-    m = MinHash(num_perm=num_perm)
+    m = MinHash(num_perm=num_perm, scheme=SCHEME)
     m.update_batch([s.encode("utf-8") for s in items])
     return m
 
 
 def minhash_to_blob(m: MinHash) -> bytes:
-    return np.asarray(m.hashvalues, dtype="<u8").tobytes()
+    return np.asarray(m.hashvalues, dtype=_DTYPES[SCHEME]).tobytes()
 
 
-def minhash_from_blob(blob: bytes) -> MinHash:
-    values = np.frombuffer(blob, dtype="<u8").astype(np.uint64)
-    return MinHash(num_perm=len(values), hashvalues=values)
+def minhash_from_blob(blob: bytes, scheme: str = SCHEME) -> MinHash:
+    dtype = np.dtype(_DTYPES[scheme])
+    values = np.frombuffer(blob, dtype=dtype).astype(dtype.newbyteorder("="))
+    return MinHash(num_perm=len(values), hashvalues=values, scheme=scheme)
 
 
 def containment(jaccard: float, size_a: int, size_b: int) -> float:
@@ -294,9 +300,9 @@ def _stored_docs(
     sql = (
         "select s.article_id, s.story_id, s.minhash, s.shingle_count, s.published, a.title,"
         " a.source_id from story_signatures s join articles a on a.id = s.article_id"
-        " where s.story_id is not null"
+        " where s.story_id is not null and s.scheme = ? and s.num_perm = ?"
     )
-    params: list[Any] = []
+    params: list[Any] = [SCHEME, NUM_PERM]
     if lo is not None and hi is not None:
         sql += " and (s.published is null or s.published between ? and ?)"
         params += [lo, hi]
@@ -338,7 +344,9 @@ def assign_stories(db: sqlite_utils.Database, article_ids: list[int] | None = No
                 r[0]
                 for r in db.execute(
                     "select id from articles where story_id is null or id not in"
-                    " (select article_id from story_signatures) order by published, id"
+                    " (select article_id from story_signatures where scheme = ? and num_perm = ?)"
+                    " order by published, id",
+                    [SCHEME, NUM_PERM],
                 ).fetchall()
             ]
         ids = sorted(set(int(i) for i in article_ids))
@@ -390,7 +398,7 @@ def assign_stories(db: sqlite_utils.Database, article_ids: list[int] | None = No
             assert doc.minhash is not None
             db.execute(
                 "insert or replace into story_signatures (article_id, story_id, minhash,"
-                " shingle_count, published, num_perm) values (?, ?, ?, ?, ?, ?)",
+                " shingle_count, published, num_perm, scheme) values (?, ?, ?, ?, ?, ?, ?)",
                 [
                     doc.key,
                     sid,
@@ -398,6 +406,7 @@ def assign_stories(db: sqlite_utils.Database, article_ids: list[int] | None = No
                     doc.shingle_count,
                     doc.published.isoformat() if doc.published else None,
                     NUM_PERM,
+                    SCHEME,
                 ],
             )
             db.execute("update articles set story_id = ? where id = ?", [sid, doc.key])

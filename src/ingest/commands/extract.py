@@ -100,7 +100,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
                 html_dir = args.html_dir[i]
             else:
                 html_dir = gold.parent / "html" if (gold.parent / "html").is_dir() else gold.parent
-            sets.append(ev.GoldSet(gold.parent.name or str(gold), gold, html_dir, args.sources))
+            sets.append(ev.GoldSet(ev.set_name(gold), gold, html_dir, args.sources))
         tmp = None
     else:
         tmp = tempfile.TemporaryDirectory(prefix="samplesites-")
