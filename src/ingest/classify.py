@@ -54,9 +54,8 @@ _CLUSTER = re.compile(r"[^\u0300-\u036f]?[\u0300-\u036f]+")
 
 
 # Letters of Vietnamese text besides ASCII: the precomposed vowels with tone marks and đ.
-_VIETNAMESE = (
-    "ÀÁÂÃÈÉÊÌÍÒÓÔÕÙÚÝàáâãèéêìíòóôõùúýĂăĐđĨĩŨũƠơƯư"
-    + "".join(chr(cp) for cp in range(0x1EA0, 0x1EFA))
+_VIETNAMESE = "ÀÁÂÃÈÉÊÌÍÒÓÔÕÙÚÝàáâãèéêìíòóôõùúýĂăĐđĨĩŨũƠơƯư" + "".join(
+    chr(cp) for cp in range(0x1EA0, 0x1EFA)
 )
 
 
