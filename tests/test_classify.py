@@ -226,3 +226,21 @@ def test_taxonomy_edit_changes_tagger_version(tmp_path, tax):
     assert (
         ids(classify("", "HNM là nơi đặt Trung tâm Thiết kế sáng tạo Hà Nội.", tax).agencies) == []
     )
+
+
+def test_label_rules_not_before_and_veto(tax):
+    kids = "Chương trình Tài năng sáng tạo nhí ghi hình tập đầu tại Hà Nội."
+    assert classify("", kids, tax).relevant is False
+    company = "Một tập đoàn công nghệ mở Trung tâm Thiết kế sáng tạo tại Hà Nội."
+    assert classify("", company, tax).relevant is False
+    city = "Hà Nội sắp mở Trung tâm Thiết kế sáng tạo cho các nhà thiết kế trẻ."
+    r = classify("", city, tax)
+    assert ids(r.initiatives) == ["design_center"]
+    assert r.initiatives[0].rule == "context:Trung tâm Thiết kế sáng tạo"
+
+
+def test_another_countrys_capital_is_not_hanoi(tax):
+    text = "Thủ đô Viên của Áo đặt mục tiêu trở thành thành phố sáng tạo về âm nhạc."
+    assert classify("", text, tax).relevant is False
+    ours = "Thủ đô đặt mục tiêu trở thành thành phố sáng tạo của khu vực."
+    assert ids(classify("", ours, tax).initiatives) == ["uccn_membership"]

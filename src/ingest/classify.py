@@ -199,6 +199,8 @@ class Compiled:
     block_start: re.Pattern[str] | None
     credit: re.Pattern[str] | None
     not_after: dict[str, re.Pattern[str]] = field(default_factory=dict)
+    not_before: dict[str, re.Pattern[str]] = field(default_factory=dict)
+    label_veto: dict[str, re.Pattern[str]] = field(default_factory=dict)
     # matched text → key, so recurring spellings ("Hà Nội") are folded once per taxonomy
     keys: dict[str, str] = field(default_factory=dict)
 
@@ -238,6 +240,10 @@ def _prefix_regex(prefixes: list[str], *, whole_line: bool) -> re.Pattern[str] |
         return None
     tail = r"\s*[:.]?\s*$" if whole_line else r"(?:(?<!\w)|(?!\w))"
     return re.compile(r"^[\s\W]{0,3}(?:" + _trie_regex(seqs) + ")" + tail)
+
+
+def _seqs(words: list[str]) -> list[list[str]]:
+    return [_atoms(fold(x)) for w in words for x in expand_alias(w)]
 
 
 def compile_taxonomy(taxonomy: Taxonomy) -> Compiled:
@@ -297,10 +303,15 @@ def compile_taxonomy(taxonomy: Taxonomy) -> Compiled:
     )
     for lab, _kind in labels:
         if lab.not_after:
-            seqs_before = [_atoms(fold(x)) for w in lab.not_after for x in expand_alias(w)]
             compiled.not_after[lab.id] = re.compile(
-                r"(?<!\w)(?:" + _trie_regex(seqs_before) + r")\s+$"
+                r"(?<!\w)(?:" + _trie_regex(_seqs(lab.not_after)) + r")\s+$"
             )
+        if lab.not_before:
+            compiled.not_before[lab.id] = re.compile(
+                r"[\s\"“”«»]+(?:" + _trie_regex(_seqs(lab.not_before)) + r")(?!\w)"
+            )
+        if lab.veto:
+            compiled.label_veto[lab.id] = _bounded(_seqs(lab.veto))
     _CACHE[taxonomy.digest] = compiled
     return compiled
 
@@ -398,7 +409,7 @@ class _Field:
     starts: list[int] | None
     sentences: list[_Sentence] = field(default_factory=list)
     sent_starts: list[int] = field(default_factory=list)  # folded starts, for bisect
-    matches: list[tuple[int, str]] = field(default_factory=list)  # label aliases: (pos, key)
+    matches: list[tuple[int, int, str]] = field(default_factory=list)  # (start, end, key)
 
     def to_orig(self, i: int) -> int:
         return i if self.starts is None else self.starts[i]
@@ -436,7 +447,16 @@ def _boiler_lines(comp: Compiled, folded: str) -> list[tuple[int, int, bool]]:
     return out
 
 
-def _mark_context(f: _Field, pos: int, kinds: Iterable[str]) -> None:
+_NEXT_WORD = re.compile(r"\s+(\w)")
+
+
+def _named_after(f: _Field, end: int) -> bool:
+    """True when a capitalised word follows: "Thủ đô Viên" is another country's capital."""
+    m = _NEXT_WORD.match(f.folded, end)
+    return m is not None and f.value[f.to_orig(m.start(1))].isupper()
+
+
+def _mark_context(f: _Field, pos: int, end: int, kinds: Iterable[str]) -> None:
     """Record Hanoi, other-place, veto and confirm words on the sentence at `pos`."""
     idx = f.sentence_at(pos)
     if idx < 0:
@@ -451,7 +471,7 @@ def _mark_context(f: _Field, pos: int, kinds: Iterable[str]) -> None:
         return
     if "hanoi" in kinds:
         sent.hanoi = True
-    if "hanoi_cap" in kinds:
+    if "hanoi_cap" in kinds and not _named_after(f, end):
         sent.cap_hanoi = True
     if "other" in kinds:
         sent.other = True
@@ -472,13 +492,13 @@ def _prepare(comp: Compiled, name: FieldName, value: str) -> _Field:
         key = comp.key(m.group(0))
         kinds = comp.context_kinds.get(key)
         if kinds is not None:
-            _mark_context(f, m.start(), kinds)
+            _mark_context(f, m.start(), m.end(), kinds)
         if key in comp.entries:
-            f.matches.append((m.start(), key))
+            f.matches.append((m.start(), m.end(), key))
             if key in comp.implies:
                 for cm in comp.context.finditer(folded, m.start(), m.end()):
                     kinds = comp.context_kinds.get(comp.key(cm.group(0)), _NO_KINDS)
-                    _mark_context(f, cm.start(), kinds)
+                    _mark_context(f, cm.start(), cm.end(), kinds)
     for sent in f.sentences:
         if sent.cap_hanoi and not sent.other:
             sent.hanoi = True  # "Thủ đô" is Hanoi unless the sentence names another city
@@ -510,6 +530,21 @@ def _context_ok(fld: _Field, idx: int, window: int, doc_hanoi: bool) -> bool:
     return doc_hanoi
 
 
+def _label_rules_ok(
+    comp: Compiled, label_id: str, fld: _Field, sent: _Sentence, pos: int, end: int
+) -> bool:
+    """The label's own not_after / not_before / veto words for its generic phrases."""
+    text = fld.folded
+    before = comp.not_after.get(label_id)
+    if before is not None and before.search(text, max(0, pos - 24), pos):
+        return False
+    after = comp.not_before.get(label_id)
+    if after is not None and after.match(text, end, sent.fend):
+        return False
+    veto = comp.label_veto.get(label_id)
+    return veto is None or veto.search(text, sent.fstart, sent.fend) is None
+
+
 def _is_credit(comp: Compiled, fld: _Field, sent: _Sentence, fpos: int) -> bool:
     """True when the name sits in a photo or source credit ("Ảnh: Sở VH&TT")."""
     if comp.credit is None:
@@ -532,7 +567,7 @@ def classify(title: str, text: str, taxonomy: Taxonomy, *, lead: str = "") -> Cl
 
     hits: list[_Hit] = []
     for fld in fields:
-        for pos, key in fld.matches:
+        for pos, end, key in fld.matches:
             idx = fld.sentence_at(pos)
             if idx < 0:
                 continue
@@ -542,8 +577,7 @@ def classify(title: str, text: str, taxonomy: Taxonomy, *, lead: str = "") -> Cl
             ctx_ok: bool | None = None
             for entry in comp.entries[key]:
                 if entry.context:
-                    before = comp.not_after.get(entry.label_id)
-                    if before is not None and before.search(fld.folded, max(0, pos - 24), pos):
+                    if not _label_rules_ok(comp, entry.label_id, fld, sent, pos, end):
                         continue
                     if ctx_ok is None:
                         ctx_ok = _context_ok(fld, idx, taxonomy.context.window, doc_hanoi)

@@ -62,8 +62,13 @@ class Label(_Strict):
     # words right before a context alias that cancel it, e.g. "các" in "các thành phố sáng tạo
     # khác": other member cities, not Hanoi's own membership
     not_after: list[str] = []
+    # words right after a context alias that make it another name: "Tài năng sáng tạo nhí"
+    not_before: list[str] = []
+    # words that, in the same sentence, cancel this label's context aliases: a company's
+    # "trung tâm thiết kế sáng tạo" is not the city's centre
+    veto: list[str] = []
 
-    @field_validator("aliases", "context_aliases", "not_after")
+    @field_validator("aliases", "context_aliases", "not_after", "not_before", "veto")
     @classmethod
     def _aliases(cls, v: list[str]) -> list[str]:
         return _check_aliases(v)
