@@ -28,6 +28,9 @@ from .textnorm import fold
 TAGGER_VERSION = "tagger-1"
 
 _FIELDS: tuple[FieldName, ...] = ("title", "lead", "text")
+# Where evidence is taken from when a label is found in several fields: a sentence of the lead
+# or the body says more than a headline, which is used only when nothing else names the label.
+_EVIDENCE_ORDER = {"lead": 0, "text": 1, "title": 2}
 
 
 def tagger_version(taxonomy: Taxonomy) -> str:
@@ -621,9 +624,10 @@ def _score(hits: list[_Hit], rel) -> float:
 
 
 def _tags(hits: list[_Hit], ids: list[str]) -> list[Tag]:
-    """One tag per label, in taxonomy order; evidence prefers a specific alias, then the first."""
+    """One tag per label, in taxonomy order; evidence prefers a specific alias, then the lead,
+    the body and the title, then the first occurrence."""
     best: dict[str, _Hit] = {}
-    order = {n: i for i, n in enumerate(_FIELDS)}
+    order = {n: i for i, n in enumerate(("text", "lead", "title"))}
     for h in hits:
         cur = best.get(h.entry.label_id)
         rank = (h.entry.context, order[h.field.name], h.fstart)
