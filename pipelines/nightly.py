@@ -27,8 +27,10 @@ from ingest.taxonomy import load_taxonomy, sync_taxonomy
 
 @task(name="discover-source", task_run_name="discover-{source.id}")
 def discover_source(source, settings: stages.RunSettings, cache: dict, backfill: bool = False,
-                    since: date | None = None):
-    return stages.discover(source, settings, cache, backfill=backfill, since=since)
+                    since: date | None = None, progress: dict | None = None,
+                    budget: int | None = None):
+    return stages.discover(source, settings, cache, backfill=backfill, since=since,
+                           progress=progress, budget=budget)
 
 
 @task(name="fetch-batch", task_run_name="fetch-{source.id}-{batch_no}")
@@ -52,6 +54,7 @@ def nightly(
     backfill: bool = False,
     since: date | None = None,
     backoff_base: float = 1.0,
+    backfill_round_pages: int = 25,
 ) -> Any:
     """Discover → fetch → extract → tag → load → publish, for every enabled source."""
     log = get_run_logger()
@@ -80,37 +83,51 @@ def nightly(
 
         urls_by_source = {s.id: s.feeds + s.sitemaps + [lst.url for lst in s.listings]
                           for s in sources}
-        disc = {
-            s.id: discover_source.submit(s, settings, load.http_cache(db, urls_by_source[s.id]),
-                                         backfill, since)
-            for s in sources
-        }
-        fetches = []
-        for s in sources:
-            sr = ledger[s.id]
-            report, robots, requests = disc[s.id].result()
-            sr.requests += requests
-            sr.discovered = len(report.found)
-            sr.not_modified = report.not_modified
-            sr.errors += report.errors
-            sr.out_of_scope += len(report.out_of_scope)
-            sr.robots_blocked = bool(report.robots_blocked) and report.robots_state == "ok"
-            sr.host_down = report.robots_state == "unreachable"
-            load.record_discovery(db, report)
-            due = load.due_urls(db, s, s.politeness.max_articles_per_run)
-            found = [stages.Discovered(r["url"], s.id, r["found_via"] or "", r["lastmod"])
-                     for r in due]
-            for n, batch in enumerate(_batches(found, batch_size)):
-                fetches.append((s, fetch_batch.submit(s, batch, settings, robots, n)))
+        since_key = since.isoformat() if backfill and since else ("all" if backfill else None)
+        progress = {s.id: load.backfill_progress(db, s.id, since_key) if backfill else None
+                    for s in sources}
+        budget = backfill_round_pages if backfill else None
+        pending = list(sources)
+        while pending:  # one round for a nightly run; rounds of `budget` pages for a backfill
+            disc = {
+                s.id: discover_source.submit(
+                    s, settings, load.http_cache(db, urls_by_source[s.id]), backfill, since,
+                    progress[s.id], budget)
+                for s in pending
+            }
+            fetches, again = [], []
+            for s in pending:
+                sr = ledger[s.id]
+                report, robots, requests = disc[s.id].result()
+                sr.requests += requests
+                sr.discovered += len(report.found)
+                sr.not_modified += report.not_modified
+                sr.errors += report.errors
+                sr.out_of_scope += len(report.out_of_scope)
+                sr.robots_blocked |= bool(report.robots_blocked) and report.robots_state == "ok"
+                sr.host_down |= report.robots_state == "unreachable"
+                load.record_discovery(db, report, since_key)
+                limit = s.politeness.max_articles_per_run
+                due = load.due_urls(db, s, limit)
+                found = [stages.Discovered(r["url"], s.id, r["found_via"] or "", r["lastmod"])
+                         for r in due]
+                for n, batch in enumerate(_batches(found, batch_size)):
+                    fetches.append((s, fetch_batch.submit(s, batch, settings, robots, n)))
+                if backfill and not sr.host_down and (not report.complete or len(due) == limit):
+                    progress[s.id] = report.progress
+                    again.append(s)
+                elif backfill:
+                    load.clear_backfill(db, s.id)
 
-        for s, fut in fetches:
-            batch = fut.result()
-            counts = load.load_batch(db, batch.records, s)
-            counts["missing_date"] = sum(
-                1 for r in batch.records
-                if r.extracted and r.extracted.ok and not r.extracted.published)
-            ledger[s.id].add(counts)
-            ledger[s.id].requests += batch.requests
+            for s, fut in fetches:
+                batch = fut.result()
+                counts = load.load_batch(db, batch.records, s)
+                counts["missing_date"] = sum(
+                    1 for r in batch.records
+                    if r.extracted and r.extracted.ok and not r.extracted.published)
+                ledger[s.id].add(counts)
+                ledger[s.id].requests += batch.requests
+            pending = again
 
         broken, warnings = [], []
         finished = now_vn().isoformat()

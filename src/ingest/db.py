@@ -131,6 +131,16 @@ def m001_core(db: sqlite_utils.Database) -> None:
     )
 
 
+@migrations()
+def m002_backfill_progress(db: sqlite_utils.Database) -> None:
+    """Where each backfill walker (sitemaps, a listing, a search query) stopped, per source."""
+    db.execute(
+        """create table backfill_progress (
+            source_id text not null, walker text not null, state text not null,
+            since text, updated_at text, primary key (source_id, walker))"""
+    )
+
+
 def connect(path: str | Path, *, migrate: bool = True) -> sqlite_utils.Database:
     """Open the knowledge base in WAL mode so Datasette can read while the pipeline writes."""
     path = Path(path)

@@ -130,19 +130,25 @@ class DiscoveryReport:
     out_of_scope: list[str] = field(default_factory=list)
     robots_blocked: list[str] = field(default_factory=list)
     robots_state: str | None = None
+    progress: dict[str, dict] = field(default_factory=dict)  # walker positions (backfill)
+    complete: bool = True  # False when a backfill round stopped on its page budget
 
 
 class Discoverer:
     """Runs discovery for one source through a shared Fetcher."""
 
     def __init__(self, fetcher: Fetcher, source: Source, cache: dict[str, dict] | None = None,
-                 since: date | None = None):
+                 since: date | None = None, progress: dict[str, dict] | None = None,
+                 budget: int | None = None):
         self.f = fetcher
         self.s = source
         self.scope = source.scope_hosts()
         self.cache = cache or {}
         self.since = since
         self.report = DiscoveryReport(source.id)
+        self.progress: dict[str, dict] = progress if progress is not None else {}
+        self.budget = budget  # pages this round may fetch (None: unlimited)
+        self.exhausted = False
         self._seen: set[str] = set()
         self._pattern = re.compile(source.article_pattern) if source.article_pattern else None
 
@@ -205,17 +211,38 @@ class Discoverer:
             for link, published, title in entries:
                 self._add(link, url, published, title)
 
+    # --- walkers -------------------------------------------------------------------------
+    # Sitemaps, listings and search are "walkers" whose position is kept in `self.progress`
+    # (walker key -> state). A nightly run starts every walker from the top; a backfill hands in
+    # the saved positions and a page budget, so a killed backfill resumes where it stopped.
+
+    def _spend(self) -> bool:
+        """Take one page from this round's budget; False when the round is used up."""
+        if self.budget is None:
+            return True
+        if self.budget <= 0:
+            self.exhausted = True
+            return False
+        self.budget -= 1
+        return True
+
     async def sitemaps(self, urls: Iterable[str]) -> None:
-        queue = [(u, None) for u in urls]
-        visited: set[str] = set()
+        state = self.progress.setdefault("sitemaps", {"done": [], "queue": []})
+        if state.get("complete"):
+            return
+        done = set(state["done"])
+        queue = [tuple(q) for q in state["queue"]] or [(u, None) for u in urls]
         total = 0
-        while queue and len(visited) < MAX_CHILD_SITEMAPS:
-            url, lastmod = queue.pop(0)
-            if url in visited:
+        while queue and len(done) < MAX_CHILD_SITEMAPS:
+            url, lastmod = queue[0]
+            if url in done or (self.since and lastmod and lastmod[:7] < self.since.isoformat()[:7]):
+                queue.pop(0)
+                done.add(url)
                 continue
-            visited.add(url)
-            if self.since and lastmod and lastmod[:10] < self.since.isoformat()[:7]:
-                continue
+            if not self._spend():
+                break
+            queue.pop(0)
+            done.add(url)
             body = await self._get(url)
             if body is None:
                 continue
@@ -226,30 +253,35 @@ class Discoverer:
                 continue
             for child, child_lastmod in parsed.children:
                 child = canonicalize(child, url)
-                if in_scope(child, self.scope):
+                if in_scope(child, self.scope) and child not in done:
                     queue.append((child, child_lastmod))
             for loc, loc_lastmod in parsed.urls[: MAX_SITEMAP_URLS - total]:
                 self._add(loc, url, loc_lastmod)
             total += len(parsed.urls)
+        state.update(done=sorted(done), queue=[list(q) for q in queue], complete=not queue)
 
     async def listings(self, max_pages: int | None = None) -> None:
         for lst in self.s.listings:
+            state = self.progress.setdefault(f"listing:{lst.url}", {"page": 1, "next": lst.url})
             rx = re.compile(lst.article_pattern) if lst.article_pattern else None
             pages = max_pages or lst.max_pages
-            url: str | None = lst.url
-            for page in range(1, pages + 1):
-                if url is None:
+            while not state.get("complete"):
+                url, page = state["next"], state["page"]
+                if url is None or page > pages:
+                    state["complete"] = True
                     break
-                body = await self._get(url, conditional=(page == 1), end_of_pages=page > 1)
+                if not self._spend():
+                    break
+                body = await self._get(url, conditional=(page == 1 and self.budget is None),
+                                       end_of_pages=page > 1)
                 if body is None:
+                    state["complete"] = True
                     break
                 links = article_links(body, url, None)
-                before = len(self.report.found)
                 for link in links:
                     self._add(link, url, pattern=rx)
-                if page > 1 and len(self.report.found) == before and not links:
-                    break
-                url = self._next_page(lst, body, url, page)
+                nxt = self._next_page(lst, body, url, page) if links else None
+                state.update(next=nxt, page=page + 1, complete=nxt is None)
 
     @staticmethod
     def _next_page(lst, body: bytes, url: str, page: int) -> str | None:
@@ -268,19 +300,24 @@ class Discoverer:
         srch = self.s.search
         rx = re.compile(srch.article_pattern) if srch.article_pattern else None
         for q in srch.queries:
-            for page in range(1, (max_pages or srch.max_pages) + 1):
+            state = self.progress.setdefault(f"search:{q}", {"page": 1})
+            while not state.get("complete"):
+                page = state["page"]
+                if page > (max_pages or srch.max_pages) or not self._spend():
+                    state["complete"] = page > (max_pages or srch.max_pages)
+                    break
                 url = srch.url.format(query=quote_plus(q), page=page)
                 body = await self._get(url, conditional=False, end_of_pages=page > 1)
-                if body is None:
-                    break
                 before = len(self.report.found)
-                for link in article_links(body, url, None):
-                    self._add(link, url, pattern=rx)
-                if len(self.report.found) == before:
-                    break
+                if body is not None:
+                    for link in article_links(body, url, None):
+                        self._add(link, url, pattern=rx)
+                new = len(self.report.found) - before
+                state.update(page=page + 1, complete=body is None or new == 0)
 
     async def run(self, *, backfill: bool = False) -> DiscoveryReport:
-        await self.feeds()
+        if not backfill or not self.progress:
+            await self.feeds()
         sitemaps = list(self.s.sitemaps)
         home_netloc = netloc_of(self.s.home)
         allowed, _ = await self.f.robots_allows(self.s.home, self.s.politeness)
@@ -294,4 +331,7 @@ class Discoverer:
         await self.listings(max_pages=10_000 if backfill else None)
         if backfill:
             await self.search()
+        self.report.progress = self.progress
+        self.report.complete = not self.exhausted and all(
+            st.get("complete", True) for st in self.progress.values())
         return self.report

@@ -36,11 +36,34 @@ def http_cache(db: sqlite_utils.Database, urls: Iterable[str]) -> dict[str, dict
     return {r["url"]: r for r in db.query(f"select * from http_cache where url in ({marks})", urls)}
 
 
-def record_discovery(db: sqlite_utils.Database, report: DiscoveryReport) -> int:
-    """Save every URL seen (and the HTTP cache validators) in one transaction; returns new URLs."""
+def backfill_progress(db: sqlite_utils.Database, source_id: str, since: str) -> dict[str, dict]:
+    """Saved walker positions of an unfinished backfill to the same date (empty: start over)."""
+    return {r["walker"]: json.loads(r["state"]) for r in db.query(
+        "select walker, state from backfill_progress where source_id = ? and since = ?",
+        [source_id, since])}
+
+
+def clear_backfill(db: sqlite_utils.Database, source_id: str) -> None:
+    with db.atomic():
+        db.execute("delete from backfill_progress where source_id = ?", [source_id])
+
+
+def record_discovery(db: sqlite_utils.Database, report: DiscoveryReport,
+                     backfill_since: str | None = None) -> int:
+    """Save every URL seen (and the HTTP cache validators, and a backfill's position) in one
+    transaction, so a run killed at any point neither loses URLs nor skips pages; returns the
+    number of new URLs."""
     now = _iso(now_vn())
     new = 0
     with db.atomic():
+        if backfill_since is not None:
+            db.execute("delete from backfill_progress where source_id = ? and since != ?",
+                       [report.source_id, backfill_since])
+            for walker, state in report.progress.items():
+                db["backfill_progress"].upsert(
+                    {"source_id": report.source_id, "walker": walker, "since": backfill_since,
+                     "state": json.dumps(state, ensure_ascii=False), "updated_at": now},
+                    pk=("source_id", "walker"))
         for d in report.found:
             if db.execute("select 1 from frontier where url = ?", [d.url]).fetchone():
                 db.execute(

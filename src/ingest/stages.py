@@ -53,15 +53,19 @@ def taxonomy_for(path: str):
 
 
 def discover(source: Source, settings: RunSettings, cache: dict[str, dict],
-             *, backfill: bool = False, since: date | None = None
+             *, backfill: bool = False, since: date | None = None,
+             progress: dict[str, dict] | None = None, budget: int | None = None
              ) -> tuple[DiscoveryReport, dict[str, tuple[str, str | None]], int]:
-    """Discovery for one source; returns the report, the robots cache and the request count."""
+    """Discovery for one source; returns the report, the robots cache and the request count.
+
+    A backfill passes the saved walker positions and a page budget for this round."""
 
     async def go():
         async with Fetcher(settings.user_agent, global_concurrency=settings.global_concurrency,
                            backoff_base=settings.backoff_base,
                            retry_after_cap=settings.retry_after_cap) as f:
-            report = await Discoverer(f, source, cache, since=since).run(backfill=backfill)
+            report = await Discoverer(f, source, cache, since=since, progress=progress,
+                                      budget=budget).run(backfill=backfill)
             return report, f.robots_cache(), f.stats.requests
 
     return asyncio.run(go())
