@@ -52,16 +52,14 @@ def run_flow(args: argparse.Namespace, *, backfill: bool = False, since: date | 
     except RunLocked as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 3
-    if state.is_failed() and not isinstance(state.data, dict):
-        try:
-            state.result()
-        except RunLocked as exc:
-            print(f"error: {exc}", file=sys.stderr)
+    summary = state.result(raise_on_failure=False)
+    if isinstance(summary, BaseException):
+        if isinstance(summary, RunLocked):
+            print(f"error: {summary}", file=sys.stderr)
             return 3
-        except (ConfigError, ValueError, OSError) as exc:
-            print(f"error: {exc}", file=sys.stderr)
-            return 2
-    summary = state.data if isinstance(state.data, dict) else {}
+        print(f"error: {type(summary).__name__}: {summary}", file=sys.stderr)
+        return 2 if isinstance(summary, ConfigError | ValueError | OSError) else 1
+    summary = summary if isinstance(summary, dict) else {}
     print(f"run {summary.get('run_id', '?')}: {state.name} in {time.monotonic() - t0:.1f}s — "
           + ", ".join(f"{k}={v}" for k, v in summary.items()
                       if k not in ("run_id", "status", "message")))
