@@ -1,0 +1,161 @@
+"""Datasette plugin: the evidence report for one initiative and period at `/-/report`.
+
+`/-/report?initiative=design_festival&from=2019&to=2026` returns the same HTML as
+`ingest report --format html` (same `build_report`, same renderer), so a researcher can open it
+from the browser and print it. `&format=md|csv|docx` downloads the other formats. Without
+parameters the page shows a small form. `agency=ID` (repeatable) filters by agency.
+
+A second plugin module, registered next to `ingest.datasette_plugin` through the entry point
+`ingest_reports = "ingest.report_plugin"`. The work runs in Datasette's read thread
+(`execute_fn`), on the read-only connection, so the page never writes.
+"""
+
+from __future__ import annotations
+
+from html import escape
+from typing import Any
+
+import sqlite_utils
+from datasette import hookimpl
+from datasette.utils.asgi import Response
+
+from .report import ReportQuery, build_report, parse_period
+from .report_render import (
+    L,
+    charts_for,
+    render_csv,
+    render_docx,
+    render_html,
+    render_markdown,
+)
+
+ROUTE = "/-/report"
+LINK_LABEL = "Báo cáo bằng chứng / Evidence report"
+CONTENT_TYPES = {
+    "html": "text/html; charset=utf-8",
+    "md": "text/markdown; charset=utf-8",
+    "csv": "text/csv; charset=utf-8",
+    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+}
+
+
+def _database_name(datasette: Any) -> str:
+    from .datasette_plugin import kb_database_name
+
+    return kb_database_name(datasette)
+
+
+def report_url(initiative: str, date_from: str, date_to: str, fmt: str = "html") -> str:
+    """The page's path for one initiative and period (for links from canned queries and docs)."""
+    from urllib.parse import urlencode
+
+    params = {"initiative": initiative, "from": date_from, "to": date_to}
+    if fmt != "html":
+        params["format"] = fmt
+    return f"{ROUTE}?{urlencode(params)}"
+
+
+def _form(initiatives: list[tuple[str, str, str]], args: dict[str, str], action: str) -> str:
+    """The on-screen form (hidden when printing); every value escaped."""
+    chosen = args.get("initiative", "")
+    options = "".join(
+        f'<option value="{escape(i)}"{" selected" if i == chosen else ""}>'
+        f"{escape(vi)} ({escape(en)})</option>"
+        for i, vi, en in initiatives
+    )
+    return (
+        f'<form method="get" action="{escape(action)}">'
+        f"<label>{escape(L['initiative'])} <select name='initiative'>{options}</select></label> "
+        f"<label>Từ (From) <input name='from' size='10' value='{escape(args.get('from', ''))}'>"
+        f"</label> <label>Đến (To) <input name='to' size='10' "
+        f"value='{escape(args.get('to', ''))}'></label> "
+        "<label>Định dạng (Format) <select name='format'>"
+        + "".join(
+            f"<option{' selected' if args.get('format', 'html') == f else ''}>{f}</option>"
+            for f in ("html", "md", "csv", "docx")
+        )
+        + "</select></label> <button type='submit'>Lập báo cáo (Build)</button></form>"
+    )
+
+
+def _error(message: str, status: int = 400) -> Response:
+    return Response.html(
+        f"<!DOCTYPE html><html lang='vi'><meta charset='utf-8'><p>{escape(message)}</p></html>",
+        status=status,
+    )
+
+
+async def report_page(request: Any, datasette: Any) -> Response:
+    db = datasette.get_database(_database_name(datasette))
+    initiatives = [
+        (r["id"], r["name_vi"], r["name_en"])
+        for r in (
+            await db.execute(
+                "select id, name_vi, name_en from initiatives"
+                " order by case kind when 'initiative' then 0 else 1 end, rowid"
+            )
+        ).rows
+    ]
+    args = {k: request.args.get(k, "") for k in ("initiative", "from", "to", "format")}
+    action = datasette.urls.path(ROUTE)
+    form = _form(initiatives, args, action)
+    if not (args["initiative"] and args["from"] and args["to"]):
+        page = (
+            "<!DOCTYPE html><html lang='vi'><head><meta charset='utf-8'>"
+            f"<title>{escape(L['title'])}</title></head><body><h1>{escape(L['title'])}</h1>"
+            f"{form}</body></html>"
+        )
+        return Response.html(page)
+    fmt = args["format"] or "html"
+    if fmt not in CONTENT_TYPES:
+        return _error(f"unknown format {fmt!r}")
+    try:
+        start, end = parse_period(args["from"], args["to"])
+    except ValueError as exc:
+        return _error(f"bad period: {exc}")
+    query = ReportQuery(
+        start,
+        end,
+        tuple(request.args.getlist("initiative")),
+        tuple(a for a in request.args.getlist("agency") if a),
+    )
+
+    def build(conn: Any) -> bytes | str:
+        report = build_report(sqlite_utils.Database(conn), query)
+        if fmt == "csv":
+            return render_csv(report)
+        if fmt == "md":
+            return render_markdown(report)
+        charts = charts_for(report)
+        if fmt == "docx":
+            return render_docx(report, charts)
+        return render_html(report, charts, nav_html=form)
+
+    try:
+        body = await db.execute_fn(build)
+    except ValueError as exc:
+        return _error(str(exc))
+    headers = {}
+    if fmt != "html":
+        name = f"evidence-{args['initiative']}-{start.isoformat()}-{end.isoformat()}.{fmt}"
+        headers["content-disposition"] = f'attachment; filename="{name}"'
+    return Response(
+        body if isinstance(body, str | bytes) else str(body),
+        content_type=CONTENT_TYPES[fmt],
+        headers=headers,
+    )
+
+
+@hookimpl
+def register_routes() -> list[tuple[str, Any]]:
+    return [(r"^/-/report$", report_page)]
+
+
+@hookimpl
+def menu_links(datasette: Any) -> list[dict[str, str]]:
+    return [{"href": datasette.urls.path(ROUTE), "label": LINK_LABEL}]
+
+
+@hookimpl
+def database_actions(datasette: Any, database: str) -> list[dict[str, str]]:
+    return [{"href": datasette.urls.path(ROUTE), "label": LINK_LABEL}]
