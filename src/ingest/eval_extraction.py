@@ -207,7 +207,10 @@ def default_sets(sample_dir: Path | None = None) -> list[GoldSet]:
 
 def set_name(gold: Path) -> str:
     """The floors key for a gold file: "corpus" / "fixtures" for ours, else its folder name."""
-    known = {(CORPUS_DIR / "gold.jsonl").resolve(): "corpus", (FIXTURE_DIR / "gold.jsonl").resolve(): "fixtures"}
+    known = {
+        (CORPUS_DIR / "gold.jsonl").resolve(): "corpus",
+        (FIXTURE_DIR / "gold.jsonl").resolve(): "fixtures",
+    }
     return known.get(gold.resolve(), gold.parent.name or str(gold))
 
 

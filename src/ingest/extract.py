@@ -12,7 +12,9 @@ come first; per-source CSS overrides (sources.yaml) only replace a field when th
 
 from __future__ import annotations
 
+import bisect
 import codecs
+import itertools
 import re
 import unicodedata
 
@@ -33,9 +35,9 @@ from .extract_meta import (
     text_of,
     visible_author,
 )
+from .fastfold import fast_fold as fold
 from .language import detect_language
 from .models import Extracted
-from .fastfold import fast_fold as fold
 from .textnorm import collapse_ws, nfc
 
 EXTRACTOR_VERSION = "vn-extract/1.0 (trafilatura 2.3.1)"
@@ -97,6 +99,18 @@ class ExtractError(Exception):
 # ---------------------------------------------------------------- decoding
 
 
+_COMBINING = re.compile("[\u0300-\u036f\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]")
+
+
+def _nfc(text: str) -> str:
+    """NFC for the whole page, skipped when no combining mark occurs (the common case).
+
+    Vietnamese text that is not NFC always carries combining marks; a regex scan finds them far
+    faster than a full normalisation check. Output fields are NFC-normalised again at the end.
+    """
+    return unicodedata.normalize("NFC", text) if _COMBINING.search(text) else text
+
+
 def _codec(name: str | None) -> str | None:
     if not name:
         return None
@@ -115,23 +129,23 @@ def decode_html(data: bytes | str, encoding: str | None = None) -> str:
     recomposes.
     """
     if isinstance(data, str):
-        return unicodedata.normalize("NFC", data)
+        return _nfc(data)
     if not isinstance(data, bytes | bytearray):
         raise ExtractError(f"unsupported input type {type(data).__name__}")
     data = bytes(data)
     forced = _codec(encoding)
     if forced:
-        return unicodedata.normalize("NFC", data.decode(forced, errors="replace"))
+        return _nfc(data.decode(forced, errors="replace"))
     for bom, name in (
         (codecs.BOM_UTF8, "utf-8-sig"),
         (codecs.BOM_UTF16_LE, "utf-16"),
         (codecs.BOM_UTF16_BE, "utf-16"),
     ):
         if data.startswith(bom):
-            return unicodedata.normalize("NFC", data.decode(name, errors="replace"))
+            return _nfc(data.decode(name, errors="replace"))
     _reject_binary(data)
     try:
-        return unicodedata.normalize("NFC", data.decode("utf-8"))
+        return _nfc(data.decode("utf-8"))
     except UnicodeDecodeError:
         pass
     head = data[:4096]
@@ -139,14 +153,14 @@ def decode_html(data: bytes | str, encoding: str | None = None) -> str:
     declared = _codec(m.group(1).decode("ascii", "ignore")) if m else None
     if declared and declared != "utf-8":
         try:
-            return unicodedata.normalize("NFC", data.decode(declared))
+            return _nfc(data.decode(declared))
         except (UnicodeDecodeError, LookupError):
             pass
     from charset_normalizer import from_bytes
 
     best = from_bytes(data[:300_000]).best()
     name = _codec(best.encoding) if best else None
-    return unicodedata.normalize("NFC", data.decode(name or "utf-8", errors="replace"))
+    return _nfc(data.decode(name or "utf-8", errors="replace"))
 
 
 def _reject_binary(data: bytes) -> None:
@@ -178,8 +192,8 @@ def parse_html(text: str) -> HtmlElement:
 
 
 def _link_len(el: etree._Element) -> int:
-    """Characters of link text under `el` (raw, not collapsed: a density estimate)."""
-    return sum(len(t.strip()) for a in el.iter("a") for t in a.itertext())
+    """Characters of link text under `el` (per text node, collapsed: a density estimate)."""
+    return sum(len(t.strip()) for t in el.xpath(".//a//text()"))
 
 
 def find_body(root: HtmlElement) -> HtmlElement | None:
@@ -344,34 +358,23 @@ def _is_boiler_heading(t: str) -> bool:
     return any(f == p for p in _BOILER_FOLDED)
 
 
-_VI_LOWER = "aăâbcdđeêghiklmnoôơpqrstuưvxyàáảãạằắẳẵặầấẩẫậèéẻẽẹềếểễệìíỉĩịòóỏõọồốổỗộờớởỡợùúủũụừứửữựỳýỷỹỵfjwz"
-_VI_UPPER = _VI_LOWER.upper()
-_LOWER_TEXT = f"translate(normalize-space(.), '{_VI_UPPER}', '{_VI_LOWER}')"
-_LOWER_HINT = "translate(concat(@class, ' ', @id), 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', 'abcdefghijklmnopqrstuvwxyz')"
-# XPath pre-filters evaluated in C, so only likely matches become Python objects; the regexes
-# and phrase lists above still make the final decision.
-_NOISE_WORDS = (
-    "relate", "lienquan", "lien-quan", "same", "cungchuyenmuc", "cung-chuyen-muc", "tinkhac",
-    "tin-khac", "other", "xemthem", "xem-them", "read", "mostread", "docnhieu", "doc-nhieu",
-    "xemnhieu", "xem-nhieu", "docthem", "doc-them", "comment", "binhluan", "binh-luan",
-    "breadcrumb", "newsletter", "social", "sharing", "share", "sidebar", "advert", "banner",
-    "popup", "recommend",
-)
-_NOISE_XP = etree.XPath(
-    ".//*[@class or @id][" + " or ".join(f"contains({_LOWER_HINT}, '{w}')" for w in _NOISE_WORDS) + "]"
-)
+# Attribute values come back as strings that know their element: only matches become elements.
+_HINT_ATTR_XP = etree.XPath(".//@class | .//@id")
 _BOILER_LOWER = tuple(p.lower() for p in BOILERPLATE_PHRASES)
-_HEADING_XP = etree.XPath(
-    ".//*[self::h2 or self::h3 or self::h4 or self::h5 or self::div or self::p or self::span"
-    " or self::strong or self::b or self::header][count(*) <= 3]["
-    + " or ".join(f"starts-with({_LOWER_TEXT}, '{p}')" for p in _BOILER_LOWER)
-    + "][string-length(normalize-space(.)) <= 40]"
+_BOILER_HEADS = frozenset(p[:3] for p in _BOILER_LOWER)
+# Short text nodes, not elements: a text node's string value is itself, so this stays linear in
+# the page size (an element's string value is its whole subtree). Phrases are matched in Python.
+_SHORT_TEXT_XP = etree.XPath(
+    ".//text()[string-length(.) <= 80][string-length(normalize-space(.)) > 3]"
 )
-_TEASER_XP = etree.XPath(
-    ".//*[self::p or self::div or self::li][count(*) <= 4][contains(., ':')]["
-    + " or ".join(f"starts-with({_LOWER_TEXT}, '{p}')" for p in _BOILER_LOWER)
-    + "][string-length(normalize-space(.)) <= 300]"
-)
+
+
+def _text_owner(node) -> etree._Element | None:
+    """The element a text node belongs to (for a tail, the element's parent)."""
+    el = node.getparent()
+    if el is not None and node.is_tail:
+        el = el.getparent()
+    return el
 
 
 def remove_boilerplate(root: HtmlElement, protected: set[etree._Element]) -> None:
@@ -389,28 +392,43 @@ def remove_boilerplate(root: HtmlElement, protected: set[etree._Element]) -> Non
         keep.add(el)
         keep.update(el.iterancestors())
     doomed = []
-    for el in _NOISE_XP(body):
-        if el not in keep and _NOISE.search((el.get("class") or "") + " " + (el.get("id") or "")):
+    attrs = _HINT_ATTR_XP(body)
+    joined = "\x00".join(attrs)  # one regex scan over all class/id values, not one per value
+    starts = list(itertools.accumulate((len(a) + 1 for a in attrs), initial=0))
+    hit_idx = sorted({bisect.bisect_right(starts, m.start()) - 1 for m in _NOISE.finditer(joined)})
+    for i in hit_idx:
+        el = attrs[i].getparent()
+        if el is not None and el not in keep and el not in doomed:
             doomed.append(el)
-    for el in _HEADING_XP(body):
-        if el in keep:
+    for node in _SHORT_TEXT_XP(body):
+        if node.lstrip()[:3].lower() not in _BOILER_HEADS:
+            continue
+        if not " ".join(node.split()).lower().startswith(_BOILER_LOWER):
+            continue
+        el = _text_owner(node)
+        if el is None or el in keep:
             continue
         t = text_of(el)
-        if not _is_boiler_heading(t):
+        if len(t) <= 40 and _is_boiler_heading(t):  # "Tin liên quan" heading: drop its box
+            box = el
+            for anc in list(el.iterancestors())[:4]:  # widen to the box, never to prose
+                if anc in keep or anc.xpath("string-length(normalize-space(.))") > 5000:
+                    break
+                if len(text_of(anc)) - _link_len(anc) > len(t) + 150:
+                    break
+                box = anc
+            doomed.append(box)
             continue
-        box = el
-        for anc in el.iterancestors():  # widen to the box, never to prose around it
-            if anc in keep or len(text_of(anc)) - _link_len(anc) > len(t) + 150:
+        for block in (el, *list(el.iterancestors())[:3]):  # "Đọc thêm: <link>" inline teaser
+            if block in keep:
                 break
-            box = anc
-        doomed.append(box)
-    for el in _TEASER_XP(body):
-        if el in keep:
-            continue
-        t = text_of(el)
-        head = fold(t).split(":", 1)[0].strip()
-        if head in _BOILER_FOLDED and _link_len(el) >= 0.4 * len(t):
-            doomed.append(el)  # "Đọc thêm: <link>" inline teaser
+            if block.tag in ("p", "div", "li"):
+                bt = text_of(block)
+                head = fold(bt).split(":", 1)[0].strip()
+                if ":" in bt and len(bt) <= 300 and head in _BOILER_FOLDED:
+                    if _link_len(block) >= 0.4 * len(bt):
+                        doomed.append(block)
+                break
     for el in doomed:
         _drop(el)
 

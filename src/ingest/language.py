@@ -24,7 +24,7 @@ def detect_language(text: str, declared: str | None = None) -> str | None:
 
     `declared` is the page's `<html lang>` (e.g. "vi-VN"); only its primary subtag is used.
     """
-    sample = text[:5000].lower()
+    sample = text[:3000].lower()
     words = _WORD.findall(sample)
     primary = (declared or "").strip().lower().replace("_", "-").split("-")[0] or None
     if len(words) < 8:

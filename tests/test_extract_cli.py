@@ -1,0 +1,63 @@
+"""`ingest extract FILE... --json` and `ingest eval-extract` as a user runs them."""
+
+import argparse
+import json
+from pathlib import Path
+
+from ingest.commands import extract as cmd
+
+FIX = Path(__file__).parent / "fixtures" / "extract"
+
+
+def run(argv):
+    parser = argparse.ArgumentParser(prog="ingest")
+    cmd.register(parser.add_subparsers())
+    args = parser.parse_args(argv)
+    return args.func(args)
+
+
+def test_extract_json_prints_one_object_per_page(capsys):
+    files = [str(FIX / "news-sapo-h2.html"), str(FIX / "portal-section-title.html")]
+    assert run(["extract", *files, "--url", "https://thudo.example/a.html", "--json"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert len(lines) == 2
+    first, second = (json.loads(x) for x in lines)
+    assert first["file"] == files[0]
+    assert first["title"] == "Hà Nội mở rộng mạng lưới không gian sáng tạo ven hồ"
+    assert first["published"] == "2024-11-10T07:45:00+07:00"
+    assert first["author"] == "Trần Minh Anh"
+    assert first["lead"].startswith("Ba điểm sinh hoạt nghệ thuật")
+    assert first["text"].startswith("Theo kế hoạch do Sở Văn hóa")
+    assert second["author"] == "Lê Thu Hà"
+    assert set(first) >= {"file", "title", "lead", "text", "published", "author"}
+
+
+def test_extract_failure_sets_exit_status(tmp_path, capsys):
+    bad = tmp_path / "bad.html"
+    bad.write_bytes(b"%PDF-1.4 not a page")
+    assert run(["extract", str(bad), "--json"]) == 1
+    rec = json.loads(capsys.readouterr().out)
+    assert rec["error"] == "binary content (not HTML)"
+
+
+def test_eval_extract_prints_side_by_side_table(capsys):
+    code = run(
+        [
+            "eval-extract",
+            "--gold",
+            str(FIX / "gold.jsonl"),
+            "--html-dir",
+            str(FIX),
+            "--repeat",
+            "1",
+            "--no-overrides",
+            "--check-floors",
+        ]
+    )
+    out = capsys.readouterr().out
+    assert code == 0
+    assert "overrides: off (generic rules only)" in out
+    assert "fixtures (5 pages)" in out
+    assert "metric          ours   trafilatura" in out
+    assert "  title          1.000" in out
+    assert "ratio" in out
