@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-import asyncio
 from pathlib import Path
 
 import yaml
+
+from .asyncrun import run
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
@@ -32,30 +33,5 @@ def smoke_check(db_path: str | Path, metadata: str | Path | None = None) -> list
             if resp.status_code != 200:
                 problems.append(f"GET {path} -> {resp.status_code}")
 
-    run_coroutine(go())
+    run(go())
     return problems
-
-
-def run_coroutine(coro) -> None:
-    """asyncio.run, also from code that already runs inside an event loop (e.g. an async caller
-    of the flow): then the coroutine gets a private loop in a helper thread."""
-    try:
-        asyncio.get_running_loop()
-    except RuntimeError:
-        asyncio.run(coro)
-        return
-    import threading
-
-    errors: list[BaseException] = []
-
-    def target() -> None:
-        try:
-            asyncio.run(coro)
-        except BaseException as exc:  # re-raised in the caller's thread
-            errors.append(exc)
-
-    t = threading.Thread(target=target)
-    t.start()
-    t.join()
-    if errors:
-        raise errors[0]

@@ -14,6 +14,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from .archive import WarcArchive
+from .asyncrun import run as run_async
 from .config import Source
 from .discover import Discoverer, DiscoveryReport
 from .fetch import Fetcher
@@ -68,7 +69,7 @@ def discover(source: Source, settings: RunSettings, cache: dict[str, dict],
                                       budget=budget).run(backfill=backfill)
             return report, f.robots_cache(), f.stats.requests
 
-    return asyncio.run(go())
+    return run_async(go())
 
 
 def extract_and_tag(record: ArticleRecord, source: Source, taxonomy) -> ArticleRecord:
@@ -151,7 +152,7 @@ def process(source: Source, found: list[Discovered], settings: RunSettings,
             return list(results)
 
     try:
-        fetched = asyncio.run(go())
+        fetched = run_async(go())
     finally:
         archive.close()  # fsync before the database points at any record
     taxonomy = taxonomy_for(settings.taxonomy_path)
