@@ -619,7 +619,7 @@ async def article_page(request: Any, datasette: Any) -> Response:
         await db.execute(
             """select a.*, s.name as outlet, s.kind as outlet_kind, st.title as story_title,
                  st.outlet_count as story_outlets
-               from articles a join sources s on s.id = a.source_id
+               from articles a left join sources s on s.id = a.source_id
                left join stories st on st.id = a.story_id
                where a.id = :id""",
             {"id": article_id},
