@@ -323,3 +323,18 @@ def test_reassigning_an_updated_article_keeps_its_story(sample_db_copy):
     )
     # nothing left to do
     assert assign_stories(db)["assigned"] == 0
+
+
+def test_index_readd_moves_a_document_in_time():
+    from ingest.stories import StoryIndex
+
+    docs, _ = wire_set()
+    by = {d.key: d for d in docs}
+    index = StoryIndex()
+    index.add(by["wire-ttx"])
+    probe = by["photo-show"]  # published the next day: inside the same-event window
+    assert index.candidates(probe) == {"wire-ttx"}
+    moved = StoryDoc("wire-ttx", by["wire-ttx"].title, "\n".join(WIRE_BODY), datetime(2020, 1, 1))
+    index.add(moved)
+    assert "wire-ttx" not in index.candidates(probe)
+    assert index.candidates(by["wire-a"]) == {"wire-ttx"}  # still found by text (LSH)
