@@ -145,3 +145,16 @@ def test_decomposed_page_is_normalised_and_account_signature_ignored():
 def test_str_input_gives_the_same_record_as_bytes():
     raw = (FIX / "news-sapo-h2.html").read_bytes()
     assert extract(raw.decode("utf-8")) == extract(raw)
+
+
+def test_plain_h2_after_headline_is_the_lead_and_top_byline_is_the_author():
+    r = page("news-top-byline.html")
+    assert r.title == "Bảo tàng thành phố thử nghiệm không gian thiết kế mở"  # "Báo X |" dropped
+    assert r.lead.startswith("Một tầng trưng bày của bảo tàng được dọn trống")
+    assert r.field_sources["lead"] == "h2-after-title"
+    assert r.author == "Nguyễn Thảo"
+    assert r.field_sources["author"] == "byline-top"
+    assert r.published == "2023-06-08T10:05:00+07:00"
+    paras = r.text.split("\n\n")
+    assert paras[0].startswith("Không gian mới có bàn làm việc chung")  # byline line removed
+    assert "Đọc thêm" not in r.text and "Bảo tàng mở cửa buổi tối" not in r.text

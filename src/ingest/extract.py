@@ -41,8 +41,8 @@ from .models import Extracted
 from .textnorm import collapse_ws, nfc
 
 EXTRACTOR_VERSION = "vn-extract/1.0 (trafilatura 2.3.1)"
-MAX_BYTES = 20_000_000  # larger "pages" are archives or media, not articles
-MAX_ELEMENTS = 200_000  # more elements than any real article page; beyond that, refuse
+MAX_BYTES = 10_000_000  # as the fetcher's default cap: larger "pages" are archives or media
+MAX_ELEMENTS = 100_000  # ten times a heavy news page; beyond that, refuse rather than crawl
 
 BOILERPLATE_PHRASES = (
     "Tin liên quan",
@@ -79,8 +79,8 @@ _NOISE = re.compile(
     re.I,
 )
 _LEAD_HINT = re.compile(
-    r"sapo|(?:^|[\s_-])lead|summary|description|chapeau|excerpt|intro|abstract|teaser|standfirst|"
-    r"tom-?tat",
+    r"sapo|(?:^|[\s_-])lead(?:$|[\s_-]|text|in)|summary|description|chapeau|excerpt|intro\b|"
+    r"intro[-_]|abstract|teaser|standfirst|tom-?tat",
     re.I,
 )
 _BLOCKS = ("p", "div", "h1", "h2", "h3", "h4", "h5", "h6", "li", "td", "blockquote", "section")
@@ -326,6 +326,8 @@ def find_lead(
             continue
         if el.tag in ("script", "style", "a", "img", "meta", "figure", "figcaption"):
             continue
+        if any(a.tag in ("figure", "figcaption", "nav", "footer") for a in el.iterancestors()):
+            continue  # an image caption or a menu blurb, not the sapo
         hint = " ".join(
             el.get(k) or "" for k in ("class", "id", "data-role", "data-slot", "itemprop")
         )
@@ -516,6 +518,8 @@ def clean_paragraphs(
         )
     ):
         out.pop()
+    while out and len(out[0]) <= 80 and byline.has_byline_prefix(out[0]):
+        out.pop(0)  # "Bài và ảnh: X" above the first paragraph is metadata, not text
     if out and not lead:
         out[0] = _strip_source_prefix(out[0])
     return out
@@ -628,8 +632,14 @@ def _extract(
     # author: metadata, then the signature at the end of the body, then byline-classed elements
     author, sources["author"] = metadata_authors(pm)
     if author is None and body_guess is not None:
-        author = byline.byline_from_lines(_leaf_blocks(body_guess)[-5:], pm.site_names)
+        blocks = _leaf_blocks(body_guess)
+        tail = blocks[-5:] if len(blocks) >= 10 else blocks[len(blocks) // 2 :]
+        author = byline.byline_from_lines(tail, pm.site_names)
         sources["author"] = "byline-end" if author else "none"
+        if author is None:  # "Bài và ảnh: X" printed above the first paragraph
+            top = [b for b in blocks[:3] if byline.has_byline_prefix(b)]
+            author = byline.byline_from_lines(top, pm.site_names)
+            sources["author"] = "byline-top" if author else "none"
     if author is None:
         author = visible_author(root, pm)
         sources["author"] = "byline-class" if author else "none"
