@@ -370,3 +370,37 @@ def test_datasette_report_page(report_client):
     )
     home = report_client.get("/")
     assert "/-/report" in home.text
+
+
+def test_canned_query_links_to_the_report(story_db):
+    """The canned query handed to metadata.yml: one row per story, report_url rendered as a link."""
+    from datasette.app import Datasette
+    from datasette.plugins import pm
+    from datasette_fixtures import SyncClient
+
+    import ingest.report_plugin as plugin
+    from ingest.kb_settings import load_metadata, settings_dict
+
+    metadata = load_metadata()
+    metadata["databases"]["kb"]["queries"][plugin.CANNED_QUERY_NAME] = plugin.CANNED_QUERY
+    registered = not pm.is_registered(plugin)
+    if registered:
+        pm.register(plugin, name="ingest_reports")
+    client = SyncClient(Datasette([str(story_db)], metadata=metadata, settings=settings_dict()))
+    try:
+        params = "initiative=design_festival&date_from=2019&date_to=2026"
+        data = client.json(f"/kb/evidence_report.json?{params}&_shape=array")
+        assert len(data) == 9
+        assert sum(r["articles"] for r in data) == 13
+        assert {r["report_url"] for r in data} == {
+            "/-/report?initiative=design_festival&from=2019&to=2026"
+        }
+        page = client.get(f"/kb/evidence_report?{params}")
+        assert (
+            'class="kb-report-link" href="/-/report?initiative=design_festival&amp;from=2019'
+            in page.text
+        )
+    finally:
+        client.close()
+        if registered:
+            pm.unregister(plugin)

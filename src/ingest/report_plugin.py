@@ -8,6 +8,10 @@ parameters the page shows a small form. `agency=ID` (repeatable) filters by agen
 A second plugin module, registered next to `ingest.datasette_plugin` through the entry point
 `ingest_reports = "ingest.report_plugin"`. The work runs in Datasette's read thread
 (`execute_fn`), on the read-only connection, so the page never writes.
+
+From a canned query, select a column named `report_url` holding
+`'/-/report?initiative=' || :initiative || '&from=' || :date_from || '&to=' || :date_to`
+and this plugin renders it as a link to the page (see docs/evidence-report.md).
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ from typing import Any
 import sqlite_utils
 from datasette import hookimpl
 from datasette.utils.asgi import Response
+from markupsafe import Markup
 
 from .report import ReportQuery, build_report, parse_period
 from .report_render import (
@@ -31,6 +36,33 @@ from .report_render import (
 
 ROUTE = "/-/report"
 LINK_LABEL = "Báo cáo bằng chứng / Evidence report"
+REPORT_URL_COLUMN = "report_url"
+# The canned query for metadata.yml (databases.kb.queries.evidence_report): one row per story
+# with a `report_url` that `render_cell` below turns into a link to the full report.
+CANNED_QUERY_NAME = "evidence_report"
+CANNED_QUERY: dict[str, Any] = {
+    "title": "Báo cáo bằng chứng cho một sáng kiến / Evidence report for an initiative",
+    "description": (
+        "Các câu chuyện về một sáng kiến trong khoảng thời gian, kèm liên kết tới báo cáo đầy đủ"
+        " để in hoặc tải về (md, csv, docx). Ngày dạng YYYY, YYYY-MM hoặc YYYY-MM-DD. /"
+        " Stories about one initiative in a period, with a link to the full report to print or"
+        " download. Dates as YYYY, YYYY-MM or YYYY-MM-DD."
+    ),
+    "params": ["initiative", "date_from", "date_to"],
+    "sql": """select '/-/report?initiative=' || :initiative || '&from=' || :date_from
+    || '&to=' || :date_to as report_url,
+  coalesce(st.id, 'a' || a.id) as story, min(a.published_date) as first_published,
+  coalesce(st.title, min(a.title)) as title, count(distinct a.source_id) as outlets,
+  count(distinct a.id) as articles, min(ai.evidence) as quote
+from article_initiatives ai
+join articles a on a.id = ai.article_id
+left join stories st on st.id = a.story_id
+where ai.initiative_id = :initiative
+  and a.published_date >= :date_from
+  and substr(a.published_date, 1, length(:date_to)) <= :date_to
+group by coalesce(st.id, 'a' || a.id)
+order by first_published""",
+}
 CONTENT_TYPES = {
     "html": "text/html; charset=utf-8",
     "md": "text/markdown; charset=utf-8",
@@ -149,6 +181,15 @@ async def report_page(request: Any, datasette: Any) -> Response:
 @hookimpl
 def register_routes() -> list[tuple[str, Any]]:
     return [(r"^/-/report$", report_page)]
+
+
+@hookimpl
+def render_cell(value: Any, column: str, datasette: Any) -> Any:
+    """A `report_url` column (e.g. from the `evidence_report` canned query) becomes a link."""
+    if column == REPORT_URL_COLUMN and isinstance(value, str) and value.startswith(ROUTE + "?"):
+        href = datasette.urls.path(value)
+        return Markup(f'<a class="kb-report-link" href="{escape(href)}">{escape(LINK_LABEL)}</a>')
+    return None
 
 
 @hookimpl
