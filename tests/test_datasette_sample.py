@@ -170,3 +170,40 @@ def test_dashboard_and_runs(sample_client: SyncClient, conn: sqlite3.Connection)
     assert len(rows) == conn.execute("select count(*) from source_runs").fetchone()[0] > 0
     newest = sample_client.json("/kb/newest_relevant.json?_shape=array")
     assert all(json.loads(r["initiative_ids"]) is not None for r in newest)
+
+
+def test_outlet_year_agency_newest_and_stories(
+    sample_client: SyncClient, conn: sqlite3.Connection
+) -> None:
+    per_outlet = sample_client.json("/kb/articles_per_outlet_year.json?_shape=array&_size=max")
+    expected = {
+        (r[0], r[1]): r[2]
+        for r in conn.execute(
+            "select s.name, a.published_year, count(*) from articles a "
+            "join sources s on s.id = a.source_id group by s.id, a.published_year"
+        )
+    }
+    assert {(r["outlet"], r["year"]): r["articles"] for r in per_outlet} == expected
+
+    agency, named = conn.execute(
+        "select agency_id, count(*) from article_agencies group by 1 order by 2 desc limit 1"
+    ).fetchone()
+    rows = sample_client.json(f"/kb/agency_activity.json?_shape=array&_size=max&agency={agency}")
+    assert len({r["article_id"] for r in rows}) == named
+
+    newest = sample_client.json("/kb/newest_relevant.json?_shape=array")
+    assert [r["article_id"] for r in newest] == [
+        r[0]
+        for r in conn.execute(
+            "select id from articles where relevant = 1 order by published desc, id desc limit 100"
+        )
+    ]
+
+    stories = sample_client.json("/kb/multi_outlet_stories.json?_shape=array&_size=max")
+    assert {r["story_id"] for r in stories} == {
+        r[0]
+        for r in conn.execute(
+            "select story_id from articles where story_id is not null "
+            "group by story_id having count(distinct source_id) >= 2"
+        )
+    }
