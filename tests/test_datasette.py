@@ -234,9 +234,14 @@ def test_configured_facets_with_labels(client: SyncClient) -> None:
         "Văn phòng UNESCO tại Việt Nam": 1,
         "Bộ Ngoại giao": 1,
     }
-    selected = client.json("/kb/articles.json?_size=0&initiative_ids__arraycontains=talent_tv")
-    by_value = {r["value"]: r for r in selected["facet_results"]["initiative_ids"]["results"]}
-    assert by_value["talent_tv"]["selected"] is True and by_value["talent_tv"]["count"] == 1
+    toggle = facets["initiative_ids"]["results"][0]["toggle_url"]
+    assert toggle == "http://localhost/kb/articles.json?_size=0&_has_initiative_ids=design_festival"
+    for arg in ("_has_initiative_ids", "initiative_ids__arraycontains"):
+        selected = client.json(f"/kb/articles.json?_size=0&{arg}=talent_tv")
+        by_value = {r["value"]: r for r in selected["facet_results"]["initiative_ids"]["results"]}
+        assert by_value == {"talent_tv": by_value["talent_tv"]}
+        assert by_value["talent_tv"]["selected"] is True and by_value["talent_tv"]["count"] == 1
+        assert by_value["talent_tv"]["toggle_url"] == "http://localhost/kb/articles.json?_size=0"
     assert {r["value"]: r["count"] for r in facets["relevant"]["results"]} == {1: 6, 0: 1}
     html = client.get("/kb/articles").text
     assert "Hà Nội Mới" in html and "design_festival" in html and "published_month" in html
@@ -245,6 +250,9 @@ def test_configured_facets_with_labels(client: SyncClient) -> None:
 def test_facet_selection_narrows(client: SyncClient) -> None:
     assert table_ids(client, "source_id=hanoimoi&published_year=2023") == [1, 7]
     assert table_ids(client, "initiative_ids__arraycontains=design_festival") == [1, 2]
+    assert table_ids(client, "_has_initiative_ids=design_festival") == [1, 2]
+    assert table_ids(client, "_has_agency_ids=mofa&_has_initiative_ids=uccn_membership") == [4]
+    assert table_ids(client, "_has_agency_ids=mofa&_has_initiative_ids=design_festival") == []
 
 
 def test_foreign_keys_show_names(client: SyncClient) -> None:
