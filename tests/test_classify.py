@@ -244,3 +244,13 @@ def test_another_countrys_capital_is_not_hanoi(tax):
     assert classify("", text, tax).relevant is False
     ours = "Thủ đô đặt mục tiêu trở thành thành phố sáng tạo của khu vực."
     assert ids(classify("", ours, tax).initiatives) == ["uccn_membership"]
+
+
+def test_generic_agency_name_followed_by_another_place(tax):
+    text = (
+        "Tại Lễ hội Thiết kế sáng tạo Hà Nội, Sở VHTT Đà Nẵng và UBND thành phố Huế "
+        "ký kết hợp tác với Sở VH&TT Hà Nội."
+    )
+    assert ids(classify("", text, tax).agencies) == ["doc_sports"]
+    other_province = "Chủ tịch UBND tỉnh Quảng Ninh dự Lễ hội Thiết kế sáng tạo Hà Nội."
+    assert classify("", other_province, tax).agencies == []

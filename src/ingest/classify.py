@@ -533,6 +533,20 @@ def _context_ok(fld: _Field, idx: int, window: int, doc_hanoi: bool) -> bool:
     return doc_hanoi
 
 
+_GAP_AFTER = re.compile(r"[\s,]*(?:của\s+|cua\s+|tỉnh\s+|tinh\s+|TP\.?\s*)?", re.IGNORECASE)
+
+
+def _other_place_after(comp: Compiled, fld: _Field, end: int) -> bool:
+    """A generic agency name followed by another place is that place's agency:
+    "Sở VH&TT Đà Nẵng", "UBND thành phố Huế", "Sở Du lịch tỉnh Quảng Nam"."""
+    gap = _GAP_AFTER.match(fld.folded, end)
+    at = gap.end() if gap else end
+    m = comp.context.match(fld.folded, at)
+    if m is None or not fld.value[fld.to_orig(at)].isupper():
+        return False
+    return "other" in comp.context_kinds.get(comp.key(m.group(0)), _NO_KINDS)
+
+
 def _label_rules_ok(
     comp: Compiled, label_id: str, fld: _Field, sent: _Sentence, pos: int, end: int
 ) -> bool:
@@ -587,6 +601,8 @@ def classify(title: str, text: str, taxonomy: Taxonomy, *, lead: str = "") -> Cl
                     if not ctx_ok:
                         continue
                 if entry.kind == "agency" and _is_credit(comp, fld, sent, pos):
+                    continue
+                if entry.context and entry.kind == "agency" and _other_place_after(comp, fld, end):
                     continue
                 hits.append(_Hit(entry, fld, idx, pos))
 
