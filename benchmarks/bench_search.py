@@ -154,7 +154,8 @@ REQUESTS = {
     "search_articles canned query": "/kb/search_articles.json?q=khong+gian+sang+tao&_size=50",
     "articles page with 7 facets": "/kb/articles?_size=50",
     "facet selection (source+year)": "/kb/articles.json?source_id=src03&published_year=2023&_size=50",
-    "array facet selection": "/kb/articles.json?initiative_ids__arraycontains=design_festival&_size=50",
+    "initiative facet selection": "/kb/articles.json?_has_initiative_ids=design_festival&_size=50",
+    "arraycontains selection": "/kb/articles.json?initiative_ids__arraycontains=design_festival&_size=50",
     "coverage_by_month canned query": "/kb/coverage_by_month.json",
 }
 
