@@ -254,3 +254,16 @@ def test_generic_agency_name_followed_by_another_place(tax):
     assert ids(classify("", text, tax).agencies) == ["doc_sports"]
     other_province = "Chủ tịch UBND tỉnh Quảng Ninh dự Lễ hội Thiết kế sáng tạo Hà Nội."
     assert classify("", other_province, tax).agencies == []
+
+
+def test_specific_programme_name_sets_the_story_in_hanoi(tax):
+    text = (
+        "Một nhóm nghệ sĩ cải tạo khu nhà xưởng cũ thành nơi trưng bày.\n"
+        "Theo UBND phường, địa điểm sẽ gia nhập mạng lưới không gian sáng tạo trong năm nay."
+    )
+    r = classify("Nơi trưng bày mới trong xưởng cũ", text, tax)
+    assert ids(r.initiatives) == ["creative_spaces"]
+    assert ids(r.agencies) == ["district_pc"]
+    assert r.agencies[0].evidence == (
+        "Theo UBND phường, địa điểm sẽ gia nhập mạng lưới không gian sáng tạo trong năm nay."
+    )

@@ -516,6 +516,21 @@ class _Hit:
     fstart: int
 
 
+def _names_programme(comp: Compiled, fields: list[_Field]) -> bool:
+    """True when the story names an initiative or topic by a specific alias ("Lễ hội Thiết kế
+    sáng tạo Hà Nội", "mạng lưới không gian sáng tạo"): those are Hanoi's own, so the story is
+    set in Hanoi even if it never says so."""
+    for fld in fields:
+        for pos, _end, key in fld.matches:
+            idx = fld.sentence_at(pos)
+            if idx < 0 or fld.sentences[idx].boiler:
+                continue
+            for e in comp.entries[key]:
+                if not e.context and e.kind in ("initiative", "topic"):
+                    return True
+    return False
+
+
 def _context_ok(fld: _Field, idx: int, window: int, doc_hanoi: bool) -> bool:
     """A generic phrase is the programme only in Hanoi context and free of vetoes."""
     s = fld.sentences[idx]
@@ -580,7 +595,7 @@ def classify(title: str, text: str, taxonomy: Taxonomy, *, lead: str = "") -> Cl
     story = [s for f in fields for s in f.sentences if not s.boiler]
     n_hanoi = sum(1 for s in story if s.hanoi)
     n_other = sum(1 for s in story if s.other and not s.hanoi)
-    doc_hanoi = head_hanoi or (n_hanoi > 0 and n_hanoi >= n_other)
+    doc_hanoi = head_hanoi or (n_hanoi > 0 and n_hanoi >= n_other) or _names_programme(comp, fields)
 
     hits: list[_Hit] = []
     for fld in fields:
