@@ -137,6 +137,16 @@ def test_search_without_diacritics(browser: Any, server: str) -> None:
     page.close()
 
 
+def test_table_search_with_facets(browser: Any, server: str) -> None:
+    page, errors = visit(browser, server + "/kb/articles?_search=le+hoi+thiet+ke", "table-facets")
+    assert page.locator("tbody tr").count() == 3
+    facet = page.locator("#facet-initiative_ids")
+    assert "Lễ hội Thiết kế sáng tạo Hà Nội" in facet.inner_text()
+    assert "Hà Nội Mới" in page.locator("#facet-source_id").inner_text()
+    assert errors == []
+    page.close()
+
+
 def test_article_page_highlights_evidence(browser: Any, server: str) -> None:
     page, errors = visit(browser, server + "/-/article/1", "article-evidence")
     marks = page.locator("mark.evidence").all_inner_texts()
