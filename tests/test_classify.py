@@ -209,6 +209,10 @@ def test_irrelevant_article_has_no_tags(tax):
             'Ông nói: "Hà Nội sẽ làm tốt hơn." Sau đó, PGS. TS. Lê B trình bày.',
             ['Ông nói: "Hà Nội sẽ làm tốt hơn."', "Sau đó, PGS. TS. Lê B trình bày."],
         ),
+        (
+            "Dự có PGS.TS. Trần Cường và GS.TSKH. Lê Dũng. Tôi gặp ông. Ông nói ngắn.",
+            ["Dự có PGS.TS. Trần Cường và GS.TSKH. Lê Dũng.", "Tôi gặp ông.", "Ông nói ngắn."],
+        ),
     ],
 )
 def test_split_sentences(text, sentences):

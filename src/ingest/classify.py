@@ -326,8 +326,8 @@ _NO_KINDS: frozenset[str] = frozenset()
 
 # Tokens after which a full stop does not end a sentence ("TP. Hà Nội", "Q. Hoàn Kiếm").
 ABBREVIATIONS = frozenset(
-    "tp q p h x tx tt ts pgs gs ths ks bs ns nsnd nsut nsnd. ong ba st no vs mr mrs ms dr "
-    "th.s t.s kts tr hn sdt dt ct pct ubnd hdnd".split()
+    "tp q p x tx tt ts pgs gs ths ks bs ns nsnd nsut vs mr mrs ms dr "
+    "kts tr sdt dt ct pct tskh ncs nxb".split()
 )
 _BOUNDARY = re.compile(r"[.!?…]+[\"”’»)\]]*(?=\s)")
 _LINE = re.compile(r"[^\n]+")
@@ -335,6 +335,10 @@ _LINE = re.compile(r"[^\n]+")
 
 _NEXT_CHAR = re.compile(r"\s*(\S)")
 _LAST_TOKEN = re.compile(r"\S{1,40}$")
+
+
+def _short_caps(part: str) -> bool:
+    return part.isalpha() and part.isupper() and len(part) <= 2
 
 
 def _is_boundary(line: str, m: re.Match[str]) -> bool:
@@ -350,11 +354,9 @@ def _is_boundary(line: str, m: re.Match[str]) -> bool:
     token = tok_m.group(0).lstrip("(\"“'‘[") if tok_m else ""
     if not token:
         return True
-    if fold(token) in ABBREVIATIONS:
-        return False
-    letters = token.replace(".", "")
-    if letters.isalpha() and letters.isupper() and len(letters) <= 2:
-        return False  # initials and short abbreviations: "Q.", "TP.", "N.V."
+    parts = [p for p in token.split(".") if p]
+    if parts and all(fold(p) in ABBREVIATIONS or _short_caps(p) for p in parts):
+        return False  # "TP.", "Q.", "ThS.", "PGS.TS.", initials such as "N.V."
     if token[-1].isdigit() and nxt.isdigit():
         return False
     return True
