@@ -97,6 +97,27 @@ def load_set(path: str | Path = DEFAULT_SET) -> list[dict[str, Any]]:
         return [json.loads(line) for line in f if line.strip()]
 
 
+def samplesite_items() -> list[dict[str, Any]]:
+    """The sample sites' articles with their expected labels, in the labelled-set format.
+
+    Written by another hand than the rules, so a useful second opinion on the tagger.
+    """
+    from .samplesites.data import load_articles
+
+    return [
+        {
+            "id": a.id,
+            "title": a.title,
+            "lead": a.lead,
+            "text": "\n".join(a.body),
+            "relevant": a.relevant,
+            "initiatives": [{"id": lb.id, "evidence": lb.evidence} for lb in a.initiatives],
+            "agencies": [{"id": lb.id, "evidence": lb.evidence} for lb in a.agencies],
+        }
+        for a in load_articles()
+    ]
+
+
 def _check_tag(item: dict[str, Any], tag: Tag) -> bool:
     value = item.get(tag.field) or ""
     return value[tag.start : tag.end] == tag.evidence and bool(tag.evidence)

@@ -18,6 +18,7 @@ from ..eval_tagging import (
     format_report,
     load_floors,
     load_set,
+    samplesite_items,
 )
 from ..models import Classification, Tag
 from ..taxonomy import default_taxonomy_path, load_taxonomy
@@ -47,6 +48,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     e.add_argument("--taxonomy", type=Path, default=None)
     e.add_argument("--floors", type=Path, default=DEFAULT_FLOORS)
     e.add_argument("--quiet", action="store_true", help="do not list individual errors")
+    e.add_argument(
+        "--samplesites",
+        action="store_true",
+        help="score the bundled sample sites' expected labels instead (no floors applied)",
+    )
     e.set_defaults(func=run_eval)
 
 
@@ -107,11 +113,12 @@ def run_classify(args: argparse.Namespace) -> int:
 
 def run_eval(args: argparse.Namespace) -> int:
     taxonomy = load_taxonomy(args.taxonomy or default_taxonomy_path())
-    report = evaluate(load_set(args.set_path), taxonomy)
+    items = samplesite_items() if args.samplesites else load_set(args.set_path)
+    report = evaluate(items, taxonomy)
     print(format_report(report, show_errors=not args.quiet))
     figures = report.figures()
     print("\nfigures: " + json.dumps(figures))
-    if args.floors and Path(args.floors).exists():
+    if not args.samplesites and args.floors and Path(args.floors).exists():
         failed = below_floors(figures, load_floors(args.floors))
         if failed:
             print("BELOW FLOOR: " + "; ".join(failed), file=sys.stderr)
