@@ -113,6 +113,7 @@ def test_windows_1258_page_decodes_to_nfc():
     assert unicodedata.is_normalized("NFC", r.title + r.lead + r.text)
     assert r.published == "2023-06-08T09:20:00+07:00"  # "ngày 8 tháng 6 năm 2023"
     assert r.author == "Nguyễn Văn Bình"
+    assert "Nguyễn Văn Bình" not in r.text  # the signature line moved to `author`
 
 
 def test_layout_table_page_reads_as_paragraphs_not_a_table_row():

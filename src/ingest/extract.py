@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import bisect
 import codecs
+import copy
+import html as html_lib
 import itertools
 import re
 import unicodedata
@@ -42,6 +44,7 @@ from .textnorm import collapse_ws, nfc
 
 EXTRACTOR_VERSION = "vn-extract/1.0 (trafilatura 2.3.1)"
 MAX_BYTES = 10_000_000  # as the fetcher's default cap: larger "pages" are archives or media
+WHOLE_ARTICLE_SHARE = 0.85  # container prose share above which trafilatura reads it alone
 MAX_ELEMENTS = 100_000  # ten times a heavy news page; beyond that, refuse rather than crawl
 
 BOILERPLATE_PHRASES = (
@@ -99,6 +102,7 @@ class ExtractError(Exception):
 # ---------------------------------------------------------------- decoding
 
 
+_NON_WORD = re.compile(r"\W+")
 _COMBINING = re.compile("[\u0300-\u036f\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]")
 
 
@@ -197,15 +201,22 @@ def _link_len(el: etree._Element) -> int:
 
 
 def find_body(root: HtmlElement) -> HtmlElement | None:
-    """The element holding the article paragraphs (readability-style paragraph vote).
+    """The element holding the article paragraphs (readability-style paragraph vote)."""
+    return find_body_share(root)[0]
+
+
+def find_body_share(root: HtmlElement) -> tuple[HtmlElement | None, float]:
+    """(body container, share of the page's prose inside it).
 
     Each paragraph of real prose gives its length to its parent and half to its grandparent;
-    link-heavy paragraphs (related lists) and chrome (header, nav, footer) do not vote.
+    link-heavy paragraphs (related lists) and chrome (header, nav, footer) do not vote. The share
+    tells whether the container holds the whole article or only part of it.
     """
     scores: dict[etree._Element, float] = {}
+    voters: list[tuple[etree._Element, int]] = []
     body = root.find("body")
     if body is None:
-        return None
+        return None, 0.0
     for p in body.iter("p", "h2", "blockquote"):
         hint = " ".join(p.get(k) or "" for k in ("class", "id", "data-role"))
         if _LEAD_HINT.search(hint):
@@ -218,13 +229,17 @@ def find_body(root: HtmlElement) -> HtmlElement | None:
             a.tag in ("nav", "footer", "header", "aside") for a in p.iterancestors()
         ):
             continue
+        voters.append((p, len(t)))
         scores[parent] = scores.get(parent, 0.0) + len(t)
         gp = parent.getparent()
         if gp is not None:
             scores[gp] = scores.get(gp, 0.0) + len(t) / 2
     if not scores:
-        return None
-    return max(scores, key=scores.__getitem__)  # type: ignore[return-value]
+        return None, 0.0
+    best = max(scores, key=scores.__getitem__)
+    total = sum(n for _, n in voters)
+    inside = sum(n for p, n in voters if best in p.iterancestors())
+    return best, inside / total if total else 0.0  # type: ignore[return-value]
 
 
 def _is_layout_table(t: etree._Element) -> bool:
@@ -535,7 +550,9 @@ def trim_to_container(paragraphs: list[str], container_text: str, title: str) ->
     """
     if not paragraphs:
         return paragraphs
-    inside = [p in container_text for p in paragraphs]  # both collapsed, both NFC
+    # compare letters and digits only: trafilatura unescapes entities the page double-escaped
+    hay = _NON_WORD.sub("", fold(html_lib.unescape(container_text)))
+    inside = [_NON_WORD.sub("", fold(p)) in hay for p in paragraphs]
     total = sum(len(p) for p in paragraphs)
     covered = sum(len(p) for p, ok in zip(paragraphs, inside, strict=True) if ok)
     if not any(inside) or covered < 0.6 * total:
@@ -610,7 +627,11 @@ def _extract(
     unwrap_layout_tables(root)
     body_el = _override_el(root, ov.body)
     body_src = "override" if body_el is not None else "trafilatura"
-    body_guess = body_el if body_el is not None else find_body(root)
+    share = 1.0
+    if body_el is not None:
+        body_guess = body_el
+    else:
+        body_guess, share = find_body_share(root)
     title, sources["title"], heading = pick_title(root, pm, body_guess)
     el = _override_el(root, ov.title)
     if el is not None and text_of(el):
@@ -664,11 +685,23 @@ def _extract(
     if body_el is not None:
         raw = _trafilatura_text(_wrap(body_el), url)
     else:
-        raw = _body_text(root, url, body_guess)
+        raw = ""
+        if body_guess is not None and share >= WHOLE_ARTICLE_SHARE:
+            # the container holds the article: trafilatura on it alone is faster and sees no
+            # sidebars; if it dislikes the small document, fall back to the whole page
+            raw = _body_text(_wrap(copy.deepcopy(body_guess)), url, body_guess)
+            if len(collapse_ws(raw)) < 0.5 * len(text_of(body_guess)):
+                raw = ""
+        if not raw:
+            raw = _body_text(root, url, body_guess)
     paragraphs = clean_paragraphs(raw, lead, tuple(ov.drop_phrases), pm.site_names)
     if body_el is None and body_guess is not None:
         paragraphs = trim_to_container(paragraphs, text_of(body_guess), title)
     sources["text"] = body_src
+    while author and paragraphs and len(paragraphs[-1]) <= 80:
+        if ", ".join(byline.valid_authors(paragraphs[-1], pm.site_names)) != author:
+            break
+        paragraphs.pop()  # the signature line: its name is in `author` now
 
     body_text = "\n\n".join(paragraphs)
     language = detect_language(lead + " " + body_text, pm.html_lang)
