@@ -28,6 +28,7 @@ from ingest.db import folded_document
         ('"Đài Phát thanh"', '"dai phat thanh"'),
         ("ĐÀI", '"dai"'),
         ("09-NQ/TU", '"09 nq tu"'),
+        ("design_festival", '"design festival"'),  # "_" separates tokens, as in FTS5
         ("thiết*", '"thiet"*'),
         ("Đài OR festival", '"dai" OR "festival"'),
         ('"sáng tạo" -thiết', '"sang tao" NOT "thiet"'),
@@ -108,6 +109,7 @@ def test_match_spans_index_the_original_text() -> None:
     assert [text[s:e] for s, e in spans] == ["Đài Phát thanh"]
     # syllables must be whole words: "hà" does not match inside "Hàng"
     assert match_spans("Hàng Đào", "ha") == []
+    assert match_spans("x_đào", "dao") == [(2, 5)]
 
 
 def test_passage_is_original_text_around_the_hit() -> None:

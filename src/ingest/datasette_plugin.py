@@ -51,7 +51,8 @@ BM25_WEIGHTS = "10.0, 4.0, 1.0, 1.0"
 # ---------------------------------------------------------------------------------------------
 
 _QUERY_TOKEN = re.compile(r'"([^"]*)"?(\*?)|(\S+)')
-_WORD = re.compile(r"\w+")
+# FTS5's unicode61 tokenizer keeps letters and digits and splits on everything else, "_" too.
+_WORD = re.compile(r"[^\W_]+")
 
 
 @dataclass(frozen=True)
@@ -188,8 +189,8 @@ def vn_fts_query(q: str | None) -> str:
 def _term_pattern(term: Term) -> re.Pattern[str]:
     sep = r"[\W_]+"
     body = sep.join(re.escape(w) for w in term.words)
-    tail = r"\w*" if term.prefix else r"(?!\w)"
-    return re.compile(r"(?<!\w)" + body + tail)
+    tail = r"[^\W_]*" if term.prefix else r"(?![^\W_])"
+    return re.compile(r"(?<![^\W_])" + body + tail)
 
 
 def match_spans(text: str, q: str | None, folded: str | None = None) -> list[tuple[int, int]]:
