@@ -271,3 +271,13 @@ def test_specific_programme_name_sets_the_story_in_hanoi(tax):
     assert r.agencies[0].evidence == (
         "Theo UBND phường, địa điểm sẽ gia nhập mạng lưới không gian sáng tạo trong năm nay."
     )
+
+
+def test_merged_provincial_department_is_not_hanois(tax):
+    text = (
+        "Sở Văn hóa, Thể thao và Du lịch Quảng Nam học hỏi cách tổ chức Lễ hội Thiết kế "
+        "sáng tạo Hà Nội."
+    )
+    assert classify("", text, tax).agencies == []
+    former = "Sở Văn hóa, Thể thao và Du lịch Hà Nội chủ trì Lễ hội Thiết kế sáng tạo Hà Nội."
+    assert ids(classify("", former, tax).agencies) == ["doc_sports"]
