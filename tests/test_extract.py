@@ -159,3 +159,19 @@ def test_plain_h2_after_headline_is_the_lead_and_top_byline_is_the_author():
     paras = r.text.split("\n\n")
     assert paras[0].startswith("Không gian mới có bàn làm việc chung")  # byline line removed
     assert "Đọc thêm" not in r.text and "Bảo tàng mở cửa buổi tối" not in r.text
+
+
+def test_commenter_name_and_comment_time_are_not_author_and_date():
+    html = (
+        "<html><head><title>Trang mẫu</title></head><body>"
+        "<h1>Chợ phiên cuối tuần kéo dài thêm một giờ</h1><div class='content'>"
+        "<p>Ban quản lý cho biết các gian hàng sẽ mở cửa đến mười giờ đêm trong suốt mùa lễ hội.</p>"
+        "<p>Người bán hàng được yêu cầu thu dọn rác trước khi rời khỏi khu vực chợ phiên.</p></div>"
+        "<div class='comment-list'><span class='comment-author'>Lý Thị Mai</span>"
+        "<span class='comment-time'>12/10/2024 08:00</span><p>Rất hay, mong mở cả ngày thường.</p>"
+        "</div></body></html>"
+    )
+    r = extract(html)
+    assert r.title == "Chợ phiên cuối tuần kéo dài thêm một giờ"
+    assert r.author is None and r.published is None
+    assert "Rất hay" not in r.text

@@ -63,6 +63,19 @@ _DATE_PREFIX = re.compile(
 _AUTHOR_HINT = re.compile(r"author|byline|tac-?gia|writer|reporter", re.I)
 _TITLE_HINT = re.compile(r"title|headline|tieu-?de", re.I)
 _CHROME = {"header", "nav", "footer", "aside"}
+# Areas whose names and dates belong to other people or other stories (commenters, teasers).
+_OTHER_AREA = re.compile(
+    r"comment|binh-?luan|related|lien-?quan|most-?read|popular|other-?news|tin-?khac|"
+    r"same-?category|cung-?chuyen-?muc",
+    re.I,
+)
+
+
+def _in_other_area(el: etree._Element) -> bool:
+    for a in (el, *el.iterancestors()):
+        if _OTHER_AREA.search((a.get("class") or "") + " " + (a.get("id") or "")):
+            return True
+    return False
 
 
 @dataclass
@@ -343,7 +356,7 @@ def _visible_date(root: etree._Element, after: etree._Element | None) -> tuple[s
         if not t or len(t) > 120:
             continue
         dt = parse_vn_date(t)
-        if not dt:
+        if not dt or _in_other_area(el):
             continue
         if seen_heading:
             return to_iso(dt), "visible"
@@ -388,7 +401,7 @@ def visible_author(root: etree._Element, pm: PageMeta) -> str | None:
         if not _AUTHOR_HINT.search(hint):
             continue
         t = text_of(el)
-        if not t or len(t) > 100:
+        if not t or len(t) > 100 or _in_other_area(el):
             continue
         names = byline.valid_authors(t, pm.site_names)
         if names:
