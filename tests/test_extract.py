@@ -175,3 +175,21 @@ def test_commenter_name_and_comment_time_are_not_author_and_date():
     assert r.title == "Chợ phiên cuối tuần kéo dài thêm một giờ"
     assert r.author is None and r.published is None
     assert "Rất hay" not in r.text
+
+
+def test_agency_layout_author_with_agency_suffix_and_photo_table():
+    r = page("agency-style.html")
+    assert r.author == "Thu Hằng"  # "(TTXVN/…)" suffix removed; meta author is the outlet
+    assert r.field_sources["author"] == "byline-class"
+    assert r.published == "2023-11-13T10:15:00+07:00"
+    assert "|" not in r.text  # the photo table is not rendered as a table row
+    assert "Tin liên quan" not in r.text and "Thành phố ven biển" not in r.text
+
+
+def test_city_portal_section_h1_dateline_prefix_and_source_credit():
+    r = page("city-portal.html")
+    assert r.title == "Thành phố ban hành kế hoạch hỗ trợ trung tâm thiết kế sáng tạo năm 2025"
+    assert r.published == "2025-03-21T10:30:00+07:00"  # "10:30 | 21/03/2025": time first
+    assert r.author == "Thu Hà"  # not the "Nguồn:" credit
+    assert r.text.startswith("Ủy ban nhân dân Thành phố vừa ban hành")  # "KTĐT - " dropped
+    assert "Nguồn:" not in r.text and "Thu Hà" not in r.text

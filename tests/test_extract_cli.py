@@ -57,7 +57,7 @@ def test_eval_extract_prints_side_by_side_table(capsys):
     out = capsys.readouterr().out
     assert code == 0
     assert "overrides: off (generic rules only)" in out
-    assert "fixtures (6 pages)" in out
+    assert "fixtures (8 pages)" in out
     assert "metric          ours   trafilatura" in out
     assert "  title          1.000" in out
     assert "ratio" in out

@@ -247,6 +247,8 @@ def _is_layout_table(t: etree._Element) -> bool:
     tables or long runs of paragraphs."""
     if t.find(".//table") is not None or t.find(".//h1") is not None or t.find(".//h2") is not None:
         return True
+    if t.find(".//img") is not None and len(text_of(t)) < 300:
+        return True  # a photo with its caption, laid out as a table (news CMS habit)
     return any(
         len(cell.findall(".//p")) >= 3 and len(text_of(cell)) > 300
         for cell in t.xpath("./tr/td|./tbody/tr/td")
@@ -535,8 +537,6 @@ def clean_paragraphs(
         out.pop()
     while out and len(out[0]) <= 80 and byline.has_byline_prefix(out[0]):
         out.pop(0)  # "Bài và ảnh: X" above the first paragraph is metadata, not text
-    if out and not lead:
-        out[0] = _strip_source_prefix(out[0])
     return out
 
 
@@ -698,6 +698,8 @@ def _extract(
     if body_el is None and body_guess is not None:
         paragraphs = trim_to_container(paragraphs, text_of(body_guess), title)
     sources["text"] = body_src
+    if paragraphs and not lead:  # "KTĐT - " opening the first paragraph when there is no sapo
+        paragraphs[0] = _strip_source_prefix(paragraphs[0])
     while author and paragraphs and len(paragraphs[-1]) <= 80:
         if ", ".join(byline.valid_authors(paragraphs[-1], pm.site_names)) != author:
             break
