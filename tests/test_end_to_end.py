@@ -10,6 +10,10 @@ import pytest
 from conftest import REPO, run_nightly
 
 DOSSIER_TITLE = "Hà Nội gửi hồ sơ xin gia nhập Mạng lưới các Thành phố sáng tạo của UNESCO"
+DOSSIER_LEAD = (
+    "Bộ hồ sơ đề cử Hà Nội tham gia Mạng lưới các Thành phố sáng tạo của UNESCO ở lĩnh vực thiết"
+    " kế đã được hoàn thiện và gửi đi trong tháng 7 này."
+)
 DOSSIER_EVIDENCE = (
     "Ban Tuyên giáo Thành ủy đã chủ trì nhiều buổi góp ý để thống nhất thông điệp mà Hà Nội muốn"
     " gửi tới cộng đồng quốc tế."
@@ -49,7 +53,7 @@ def test_known_article_fields_tags_and_evidence(sample_db):
     assert art["relevant"] == 1 and art["relevance_score"] > 0
     inits = rows(sample_db, "select * from article_initiatives where article_id = ?", [art["id"]])
     assert [i["initiative_id"] for i in inits] == ["uccn_membership"]
-    assert (inits[0]["evidence"], inits[0]["field"]) == (DOSSIER_TITLE, "title")
+    assert (inits[0]["evidence"], inits[0]["field"]) == (DOSSIER_LEAD, "lead")
     agencies = {a["agency_id"]: a for a in rows(
         sample_db, "select * from article_agencies where article_id = ?", [art["id"]])}
     assert set(agencies) == {"doc_sports", "vicas", "unesco_office", "propaganda_dept"}
