@@ -80,3 +80,36 @@ def test_signature_lines_take_first_bare_name_before_cms_account():
 def test_source_credit_at_the_end_is_not_an_author():
     assert byline_from_lines(["Theo Sài Thành Ngày Nay"]) is None
     assert byline_from_lines(["Nguồn: Cổng thông tin Mẫu"]) is None
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("Hoàng Sơn/VOV.VN", ["Hoàng Sơn"]),
+        ("Thu Hằng (TTXVN/Vietnam+)", ["Thu Hằng"]),
+        ("Minh Anh - TTXVN", ["Minh Anh"]),
+    ],
+)
+def test_outlet_suffixes_are_stripped(raw, expected):
+    assert valid_authors(raw, SITE) == expected
+
+
+@pytest.mark.parametrize(
+    ("lead", "expected"),
+    [
+        ("(Dân trí) - Giá vé giảm", "Giá vé giảm"),
+        ("(NLĐO)- Hội chợ mở cửa", "Hội chợ mở cửa"),
+        ("TTO - Sáng nay, hội nghị", "Sáng nay, hội nghị"),
+        ("KTĐT - Ủy ban ban hành", "Ủy ban ban hành"),
+        ("VOV.VN - Chiều qua", "Chiều qua"),
+        ("Kinhtedothi - Sáng 2/10", "Sáng 2/10"),
+        ("TGVN. Sáng 13/12", "Sáng 13/12"),
+        ("TP. Hồ Chí Minh có thêm", "TP. Hồ Chí Minh có thêm"),
+        ("Hà Nội - nơi hội tụ", "Hà Nội - nơi hội tụ"),
+        ("PGS. Nguyễn Văn A cho biết", "PGS. Nguyễn Văn A cho biết"),
+    ],
+)
+def test_source_prefix_of_lead(lead, expected):
+    from ingest.extract import _strip_source_prefix
+
+    assert _strip_source_prefix(lead) == expected

@@ -21,6 +21,7 @@ _PREFIX = re.compile(
 )
 _PHOTO = re.compile(r"^(?:anh|video|clip|do hoa|photo)\s*[:\-–]")
 _TRAILER = re.compile(r"\s*[\(\[][^()\[\]]{0,40}[\)\]]\s*$")  # "(tổng hợp)", "(TTXVN)"
+_SLASH_OUTLET = re.compile(r"\s*/\s*[^/()\s][^/()]{0,30}$")
 _SPLIT = re.compile(r"\s*(?:;|,|\s[-–—]\s|\s+va\s+|\s+&\s+|\s+and\s+)\s*")
 _ACCOUNT_WORDS = ("admin", "bien tap", "quan tri", "webmaster", "editor", "bbt", "btv", "ctv")
 # Compared on lowercased NFC, not folded: "Báo" is a publisher but "Bảo Anh" is a reporter.
@@ -94,8 +95,10 @@ def clean_name(raw: str) -> str:
         if not m:
             break
         s = s[m.end() :].strip(" .-–—|:")
-    while True:
+    while True:  # "(tổng hợp)", "(TTXVN/Vietnam+)", then "/VOV.VN" as in "Hoàng Sơn/VOV.VN"
         t = _TRAILER.sub("", s)
+        if t == s:
+            t = _SLASH_OUTLET.sub("", s)
         if t == s:
             break
         s = t.strip(" .-–—|:")

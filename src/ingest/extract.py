@@ -310,8 +310,17 @@ def _strip_source_prefix(text: str) -> str:
         return text[m.end() :]
     m = re.match(r"^\s*([^\s\-–—]{2,12}(?:\s[^\s\-–—]{2,12})?)\s*[-–—]\s+", text)
     if m and m.group(1) == m.group(1).upper() and any(c.isalpha() for c in m.group(1)):
-        return text[m.end() :]
+        return text[m.end() :]  # "TTO - ", "KTĐT - ", "VOV.VN - "
+    m = re.match(r"^\s*([A-Za-z][A-Za-z0-9.]{2,20})\s*[-–—]\s+", text)
+    if m:
+        return text[m.end() :]  # "Kinhtedothi - ": an ASCII site name (Vietnamese words have marks)
+    m = re.match(r"^\s*([A-ZĐ][A-ZĐ0-9]{2,9})\.\s+(?=\w)", text)
+    if m and m.group(1) not in _NOT_SOURCE_TAGS:
+        return text[m.end() :]  # "TGVN. "
     return text
+
+
+_NOT_SOURCE_TAGS = frozenset({"PGS", "UBND", "HĐND", "TAND", "VKSND", "THPT", "THCS", "BCH"})
 
 
 def _in_noise(el: etree._Element, layout: set[etree._Element]) -> bool:
