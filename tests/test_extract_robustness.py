@@ -145,3 +145,23 @@ def test_any_tag_soup_never_raises(parts):
     for data in (soup, soup.encode("utf-8", "surrogatepass")):
         r = extract(data)
         assert r.extractor_version == ex.EXTRACTOR_VERSION
+
+
+def test_wrong_http_charset_does_not_garble_utf8():
+    r = extract(ARTICLE.encode("utf-8"), encoding="iso-8859-1")  # a server's default header
+    assert r.title == "Một bài thử nghiệm nhỏ"
+
+
+def test_given_encoding_that_cannot_decode_falls_back():
+    r = extract(ARTICLE.encode("utf-8"), encoding="ascii")
+    assert r.title == "Một bài thử nghiệm nhỏ"
+
+
+def test_given_windows_1258_is_used():
+    from pathlib import Path
+
+    raw = (Path(__file__).parent / "fixtures" / "extract" / "windows-1258.html").read_bytes()
+    assert (
+        extract(raw, encoding="windows-1258").title
+        == "Làng gốm Bát Tràng đón đoàn nhà thiết kế trẻ"
+    )

@@ -127,6 +127,8 @@ def _codec(name: str | None) -> str | None:
 def decode_html(data: bytes | str, encoding: str | None = None) -> str:
     """Bytes → NFC text: the caller's encoding, BOM, valid UTF-8, <meta charset>, detection.
 
+    The caller's encoding (usually the HTTP header's) is used unless it cannot decode the bytes,
+    or it is a Western default (ISO-8859-1, windows-1252) and the bytes are valid UTF-8.
     Valid UTF-8 wins over a declared legacy charset: multi-byte text in a legacy encoding is
     practically never valid UTF-8 by chance, while pages that migrated to UTF-8 often keep an
     old `charset=iso-8859-1` line. windows-1258 decodes to combining tone marks, which NFC
@@ -138,8 +140,11 @@ def decode_html(data: bytes | str, encoding: str | None = None) -> str:
         raise ExtractError(f"unsupported input type {type(data).__name__}")
     data = bytes(data)
     forced = _codec(encoding)
-    if forced:
-        return _nfc(data.decode(forced, errors="replace"))
+    if forced and not (forced in _WESTERN_DEFAULTS and _is_utf8(data)):
+        try:
+            return _nfc(data.decode(forced))
+        except UnicodeDecodeError:
+            pass  # a wrong charset in an HTTP header: fall through to the page's own evidence
     for bom, name in (
         (codecs.BOM_UTF8, "utf-8-sig"),
         (codecs.BOM_UTF16_LE, "utf-16"),
@@ -165,6 +170,18 @@ def decode_html(data: bytes | str, encoding: str | None = None) -> str:
     best = from_bytes(data[:300_000]).best()
     name = _codec(best.encoding) if best else None
     return _nfc(data.decode(name or "utf-8", errors="replace"))
+
+
+# What HTTP servers and old templates claim by default; valid UTF-8 with non-ASCII bytes beats it.
+_WESTERN_DEFAULTS = frozenset({"latin-1", "iso8859-1", "cp1252", "ascii", "iso8859-15"})
+
+
+def _is_utf8(data: bytes) -> bool:
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return not data.isascii()
 
 
 def _reject_binary(data: bytes) -> None:
