@@ -193,3 +193,19 @@ def test_city_portal_section_h1_dateline_prefix_and_source_credit():
     assert r.author == "Thu Hà"  # not the "Nguồn:" credit
     assert r.text.startswith("Ủy ban nhân dân Thành phố vừa ban hành")  # "KTĐT - " dropped
     assert "Nguồn:" not in r.text and "Thu Hà" not in r.text
+
+
+def test_logo_h1_with_the_site_name_is_not_the_headline():
+    html = (
+        "<html><head><title>Mở lớp múa rối dịp hè - Báo điện tử Phố Hội "
+        "Online</title><meta property='og:site_name' content='Báo điện tử Phố Hội Online'></head>"
+        "<body><header><h1 class='logo'>Báo điện tử Phố Hội Online</h1></header><div class='main'>"
+        "<div class='title'>Mở lớp múa rối dịp hè</div><div class='content'>"
+        "<p>Lớp học kéo dài bốn tuần, mỗi tuần ba buổi, do các nghệ sĩ của nhà hát trực tiếp dạy.</p>"
+        "<p>Phụ huynh có thể đăng ký tại quầy vé hoặc qua số điện thoại đường dây nóng của nhà hát.</p>"
+        "</div></div></body></html>"
+    )
+    r = extract(html)
+    # the site-name part of <title> is longer than the headline: it must not make the logo win
+    assert r.title == "Mở lớp múa rối dịp hè"
+    assert r.field_sources["title"] == "title-block"

@@ -188,14 +188,32 @@ def _tokens(s: str) -> set[str]:
     return set(re.findall(r"\w+", fold(s)))
 
 
-def _agrees(visible: str, claimed: str) -> bool:
+def _squash(s: str) -> str:
+    return re.sub(r"[^a-z0-9]", "", fold(s))
+
+
+def is_site_name(text: str, site_names: tuple[str, ...]) -> bool:
+    """The outlet's own name (a logo `<h1>`, a `<title>` suffix), compared letters-only."""
+    t = _squash(text)
+    if len(t) < 3:
+        return False
+    for site in site_names:
+        s = _squash(site)
+        if s and (
+            t == s or (len(t) >= 0.6 * len(s) and t in s) or (len(s) >= 0.6 * len(t) and s in t)
+        ):
+            return True
+    return False
+
+
+def _agrees(visible: str, claimed: str, site_names: tuple[str, ...] = ()) -> bool:
     """Does an on-page heading say the same as a metadata title (maybe with a site suffix)?"""
     v, c = fold(visible), fold(claimed)
-    if not v or not c:
+    if not v or not c or is_site_name(visible, site_names):
         return False
     if v == c or (c.startswith(v) and len(v) >= 0.4 * len(c)):
         return True
-    pieces = [p for p in _TITLE_SEP.split(c) if p]
+    pieces = [p for p in _TITLE_SEP.split(c) if p and not is_site_name(p, site_names)]
     if pieces and (v == pieces[0] or v == max(pieces, key=len)):
         return True
     tv, tc = _tokens(visible), _tokens(claimed)
@@ -240,7 +258,12 @@ def _strip_site_parts(title: str, site_names: tuple[str, ...]) -> str:
     pieces = [p for p in _TITLE_SEP.split(title) if p.strip()]
     if len(pieces) < 2:
         return title
-    keep = [p for p in pieces if not byline.is_publisher_name(p, site_names)]
+    keep = [
+        p
+        for p in pieces
+        if not is_site_name(p, site_names)
+        and not (byline.is_publisher_name(p, site_names) and len(p.split()) <= 6)
+    ]
     return max(keep or pieces, key=len).strip()
 
 
@@ -283,7 +306,7 @@ def pick_title(
             continue
         if kind == "h1" and first_h1 is None and not _in_chrome(el):
             first_h1 = (el, t)
-        if any(_agrees(t, c) for c, _ in claimed):
+        if any(_agrees(t, c, pm.site_names) for c, _ in claimed):
             return t, kind, el
     for c, src in claimed:
         if src == "title-tag":
