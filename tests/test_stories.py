@@ -338,3 +338,33 @@ def test_index_readd_moves_a_document_in_time():
     index.add(moved)
     assert "wire-ttx" not in index.candidates(probe)
     assert index.candidates(by["wire-a"]) == {"wire-ttx"}  # still found by text (LSH)
+
+
+def test_changed_text_is_matched_again_without_listing_ids(sample_db_copy):
+    from ingest.db import connect
+    from ingest.stories import pending_articles
+
+    db = connect(sample_db_copy)
+    rebuild_stories(db)
+    conn = db.conn
+    assert pending_articles(db) == []
+    gold = _gold_by_id(conn)
+    copy = next(k for k, v in gold.items() if v["id"] == "th-2023-festival-short")
+    other = next(k for k, v in gold.items() if v["id"] == "sv-2023-sea-forum")
+    story = conn.execute("select story_id from articles where id = ?", [copy]).fetchone()[0]
+    # the aggregator reused the URL for the forum story a week later (new content hash)
+    conn.execute(
+        "update articles set text = (select text from articles where id = ?),"
+        " content_sha256 = 'changed' where id = ?",
+        [other, copy],
+    )
+    assert pending_articles(db) == [copy]
+    counts = assign_stories(db)
+    assert counts["assigned"] == 1
+    new_story = conn.execute("select story_id from articles where id = ?", [copy]).fetchone()[0]
+    forum_story = conn.execute("select story_id from articles where id = ?", [other]).fetchone()[0]
+    assert new_story == forum_story != story
+    assert (
+        conn.execute("select article_count from stories where id = ?", [story]).fetchone()[0] == 3
+    )
+    assert pending_articles(db) == []

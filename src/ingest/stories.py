@@ -60,7 +60,8 @@ SIGNATURES_SQL = """create table if not exists story_signatures (
     shingle_count integer not null,
     published text,
     num_perm integer not null,
-    scheme text not null)         -- datasketch permutation scheme"""
+    scheme text not null,         -- datasketch permutation scheme
+    content_sha256 text)          -- articles.content_sha256 when signed: a change re-matches"""
 SIGNATURES_INDEX_SQL = (
     "create index if not exists idx_story_signatures_published on story_signatures(published)",
     "create index if not exists idx_story_signatures_story_id on story_signatures(story_id)",
@@ -360,47 +361,65 @@ def _window(docs: list[StoryDoc]) -> tuple[str | None, str | None]:
     return (min(dates) - pad).isoformat(), (max(dates) + pad).isoformat()
 
 
+def pending_articles(db: sqlite_utils.Database) -> list[int]:
+    """Articles that need a story: none yet, no usable signature, or text changed since."""
+    return [
+        r[0]
+        for r in db.execute(
+            "select a.id from articles a left join story_signatures s on s.article_id = a.id"
+            " where a.story_id is null or s.article_id is null or s.scheme != ?"
+            " or s.num_perm != ? or coalesce(s.content_sha256, '') != coalesce(a.content_sha256, '')"
+            " order by a.published, a.id",
+            [SCHEME, NUM_PERM],
+        ).fetchall()
+    ]
+
+
+def _chunks(ids: list[int], size: int = 500) -> list[list[int]]:
+    """SQLite limits bound parameters per statement; a rebuild lists every article."""
+    return [ids[i : i + size] for i in range(0, len(ids), size)]
+
+
 def assign_stories(db: sqlite_utils.Database, article_ids: list[int] | None = None) -> dict:
     """Give the listed (new or updated) articles a story, joining existing stories when they match.
 
-    `article_ids=None` assigns every article that has no story yet. Returns counts:
+    `article_ids=None` picks them itself: every article without a story or signature, and every
+    article whose text changed since it was signed (its `content_sha256` differs), so the flow
+    can simply call `assign_stories(db)` after each batch. Returns counts:
     {"assigned", "new_stories", "joined", "merged", "stories_touched"}.
     """
     ensure_tables(db)
     with db.atomic():
         if article_ids is None:
-            article_ids = [
-                r[0]
-                for r in db.execute(
-                    "select id from articles where story_id is null or id not in"
-                    " (select article_id from story_signatures where scheme = ? and num_perm = ?)"
-                    " order by published, id",
-                    [SCHEME, NUM_PERM],
-                ).fetchall()
-            ]
+            article_ids = pending_articles(db)
         ids = sorted(set(int(i) for i in article_ids))
         counts = {"assigned": 0, "new_stories": 0, "joined": 0, "merged": 0}
         if not ids:
             return {**counts, "stories_touched": 0}
         touched: set[int] = set()
-        marks = ",".join("?" for _ in ids)
-        # detach: an updated article is matched afresh
-        for (old,) in db.execute(
-            f"select distinct story_id from articles where id in ({marks}) and story_id is not null",
-            ids,
-        ).fetchall():
-            touched.add(old)
-        db.execute(f"update articles set story_id = null where id in ({marks})", ids)
-        db.execute(f"delete from story_signatures where article_id in ({marks})", ids)
-
-        rows = list(
-            db.query(
-                f"select id, title, lead, text, published, source_id from articles"
-                f" where id in ({marks})",
-                ids,
-            )
-        )
-        new_docs = sorted((_doc_from_row(r).prepare() for r in rows), key=_publication_order)
+        new_docs: list[StoryDoc] = []
+        digests: dict[int, str | None] = {}
+        for chunk in _chunks(ids):
+            marks = ",".join("?" for _ in chunk)
+            # detach: an updated article is matched afresh
+            for (old,) in db.execute(
+                f"select distinct story_id from articles where id in ({marks})"
+                " and story_id is not null",
+                chunk,
+            ).fetchall():
+                touched.add(old)
+            db.execute(f"update articles set story_id = null where id in ({marks})", chunk)
+            db.execute(f"delete from story_signatures where article_id in ({marks})", chunk)
+            for r in db.query(
+                "select id, title, lead, text, published, source_id, content_sha256"
+                f" from articles where id in ({marks})",
+                chunk,
+            ):
+                doc = _doc_from_row(r).prepare()
+                doc.body = ""  # only the signature is needed from here on
+                new_docs.append(doc)
+                digests[r["id"]] = r["content_sha256"]
+        new_docs.sort(key=_publication_order)
         lo, hi = _window(new_docs)
         index = StoryIndex()
         story_of: dict[int, int] = {}
@@ -427,7 +446,8 @@ def assign_stories(db: sqlite_utils.Database, article_ids: list[int] | None = No
             assert doc.minhash is not None
             db.execute(
                 "insert or replace into story_signatures (article_id, story_id, minhash,"
-                " shingle_count, published, num_perm, scheme) values (?, ?, ?, ?, ?, ?, ?)",
+                " shingle_count, published, num_perm, scheme, content_sha256)"
+                " values (?, ?, ?, ?, ?, ?, ?, ?)",
                 [
                     doc.key,
                     sid,
@@ -436,6 +456,7 @@ def assign_stories(db: sqlite_utils.Database, article_ids: list[int] | None = No
                     doc.published.isoformat() if doc.published else None,
                     NUM_PERM,
                     SCHEME,
+                    digests.get(doc.key),
                 ],
             )
             db.execute("update articles set story_id = ? where id = ?", [sid, doc.key])
