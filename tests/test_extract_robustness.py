@@ -165,3 +165,9 @@ def test_given_windows_1258_is_used():
         extract(raw, encoding="windows-1258").title
         == "Làng gốm Bát Tràng đón đoàn nhà thiết kế trẻ"
     )
+
+
+def test_binary_is_refused_even_with_a_forced_encoding():
+    assert extract(b"%PDF-1.7 " + bytes(range(256)), encoding="latin-1").error == (
+        "binary content (not HTML)"
+    )

@@ -3,8 +3,9 @@
 trafilatura finds the body; this module adds what it misses on these sites and keeps what it
 gets right. The HTML is decoded and parsed once with lxml; metadata, headline, lead and byline
 are read off that tree (see `extract_meta` and `byline`), then boilerplate boxes and the lead are
-removed from it and the same tree is handed to trafilatura for the body paragraphs. Generic rules
-come first; per-source CSS overrides (sources.yaml) only replace a field when they match.
+removed from it and trafilatura reads the body paragraphs: from the article container alone when
+it holds the article, else from the whole tree. Generic rules come first; per-source CSS
+overrides (sources.yaml) only replace a field when they match. docs/extraction.md has the rules.
 
 `extract` never raises: malformed, binary, huge or pathological input yields
 `Extracted(error=reason)`, so one bad page cannot stop a nightly run.
@@ -42,7 +43,8 @@ from .language import detect_language
 from .models import Extracted
 from .textnorm import collapse_ws, nfc
 
-EXTRACTOR_VERSION = "vn-extract/1.0 (trafilatura 2.3.1)"
+# Recorded on every record so a reprocess can tell which rules produced it; bump on rule changes.
+EXTRACTOR_VERSION = f"vn-extract/1.0 (trafilatura {trafilatura.__version__})"
 MAX_BYTES = 10_000_000  # as the fetcher's default cap: larger "pages" are archives or media
 WHOLE_ARTICLE_SHARE = 0.85  # container prose share above which trafilatura reads it alone
 MAX_ELEMENTS = 100_000  # ten times a heavy news page; beyond that, refuse rather than crawl
@@ -139,6 +141,7 @@ def decode_html(data: bytes | str, encoding: str | None = None) -> str:
     if not isinstance(data, bytes | bytearray):
         raise ExtractError(f"unsupported input type {type(data).__name__}")
     data = bytes(data)
+    _reject_binary(data)
     forced = _codec(encoding)
     if forced and not (forced in _WESTERN_DEFAULTS and _is_utf8(data)):
         try:
@@ -152,7 +155,6 @@ def decode_html(data: bytes | str, encoding: str | None = None) -> str:
     ):
         if data.startswith(bom):
             return _nfc(data.decode(name, errors="replace"))
-    _reject_binary(data)
     try:
         return _nfc(data.decode("utf-8"))
     except UnicodeDecodeError:
