@@ -529,7 +529,8 @@ def _body_text(root: HtmlElement, url: str | None, container: etree._Element | N
 
 
 def _wrap(el: etree._Element) -> HtmlElement:
-    """A minimal document around one element, for trafilatura when an override names the body."""
+    """A minimal document around one element (moved into it), for trafilatura to read alone:
+    the override's body element, or a copy of the article container."""
     html = etree.Element("html")
     body = etree.SubElement(html, "body")
     art = etree.SubElement(body, "article")
