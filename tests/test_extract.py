@@ -209,3 +209,12 @@ def test_logo_h1_with_the_site_name_is_not_the_headline():
     # the site-name part of <title> is longer than the headline: it must not make the logo win
     assert r.title == "Mở lớp múa rối dịp hè"
     assert r.field_sources["title"] == "title-block"
+
+
+def test_relative_canonical_without_page_url_is_dropped():
+    raw = (FIX / "news-sapo-h2.html").read_bytes()
+    r = extract(raw)  # no URL to resolve "/van-hoa/…" against
+    assert r.canonical_url is None
+    assert "canonical_url" not in r.field_sources
+    with_url = extract(raw, "https://thudo.example/x.html")
+    assert with_url.field_sources["canonical_url"] == "link"

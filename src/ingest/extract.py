@@ -737,6 +737,7 @@ def _extract(
     body_text = "\n\n".join(paragraphs)
     language = detect_language(lead + " " + body_text, pm.html_lang)
     sources["language"] = "text"
+    sources["canonical_url"] = pm.canonical_source
     result = Extracted(
         title=nfc(title),
         lead=nfc(lead),

@@ -87,6 +87,7 @@ class PageMeta:
     title_tag: str = ""
     html_lang: str | None = None
     canonical: str | None = None
+    canonical_source: str = "none"
     site_names: tuple[str, ...] = ()
 
 
@@ -156,16 +157,7 @@ def read_meta(root: etree._Element, url: str | None) -> PageMeta:
             pm.meta.setdefault(key, []).append(_unescape(content))
     titles = root.xpath("//head/title|//title")
     pm.title_tag = text_of(titles[0]) if titles else ""
-    for link in root.iter("link"):
-        if (link.get("rel") or "").strip().lower() == "canonical" and link.get("href"):
-            pm.canonical = link.get("href").strip()
-            break
-    if not pm.canonical and pm.meta.get("og:url"):
-        pm.canonical = pm.meta["og:url"][0]
-    if pm.canonical and url:
-        pm.canonical = urljoin(url, pm.canonical)
-    elif not pm.canonical:
-        pm.canonical = url
+    pm.canonical, pm.canonical_source = _canonical(root, pm, url)
     names = []
     for key in ("og:site_name", "application-name", "apple-mobile-web-app-title", "twitter:site"):
         names += pm.meta.get(key, [])
@@ -179,6 +171,23 @@ def read_meta(root: etree._Element, url: str | None) -> PageMeta:
             names.append(host.removeprefix("www."))
     pm.site_names = tuple(dict.fromkeys(n for n in names if n))
     return pm
+
+
+def _canonical(root: etree._Element, pm: PageMeta, url: str | None) -> tuple[str | None, str]:
+    """(absolute canonical URL, source): rel=canonical, og:url, the URL given. A relative link
+    with no page URL to resolve it against (mirrored pages) is no canonical at all."""
+    found, src = None, "none"
+    for link in root.iter("link"):
+        if (link.get("rel") or "").strip().lower() == "canonical" and link.get("href"):
+            found, src = link.get("href").strip(), "link"
+            break
+    if not found and pm.meta.get("og:url"):
+        found, src = pm.meta["og:url"][0], "meta"
+    if found and url:
+        found = urljoin(url, found)
+    if found and urlsplit(found).scheme in ("http", "https") and urlsplit(found).netloc:
+        return found, src
+    return (url, "url") if url else (None, "none")
 
 
 # ---------------------------------------------------------------- title
