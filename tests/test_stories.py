@@ -368,3 +368,19 @@ def test_changed_text_is_matched_again_without_listing_ids(sample_db_copy):
         conn.execute("select article_count from stories where id = ?", [story]).fetchone()[0] == 3
     )
     assert pending_articles(db) == []
+
+
+def test_signatures_table_from_an_earlier_version_is_upgraded(sample_db_copy):
+    from ingest.db import connect
+
+    db = connect(sample_db_copy)
+    db.execute(
+        "create table story_signatures (article_id integer primary key, story_id integer,"
+        " minhash blob not null, shingle_count integer not null, published text,"
+        " num_perm integer not null)"
+    )
+    counts = assign_stories(db)
+    assert counts["assigned"] == 43 and counts["new_stories"] == 38
+    cols = {r[1] for r in db.execute("pragma table_info(story_signatures)").fetchall()}
+    assert {"scheme", "content_sha256"} <= cols
+    assert assign_stories(db)["assigned"] == 0

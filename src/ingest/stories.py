@@ -67,6 +67,9 @@ SIGNATURES_INDEX_SQL = (
     "create index if not exists idx_story_signatures_story_id on story_signatures(story_id)",
 )
 
+# Columns added after the first version of the table; rows without them count as stale.
+_LATER_COLUMNS = {"scheme": "text not null default ''", "content_sha256": "text"}
+
 _WORD = re.compile(r"\w+")
 _YEAR = re.compile(r"\b(?:19|20)\d\d\b")
 
@@ -308,6 +311,10 @@ def pair_metrics(predicted: dict[Any, Any], truth: dict[Any, Any]) -> dict[str, 
 def ensure_tables(db: sqlite_utils.Database) -> None:
     """Until `ingest.db` has the migration, create the signatures table on first use."""
     db.execute(SIGNATURES_SQL)
+    have = {r[1] for r in db.execute("pragma table_info(story_signatures)").fetchall()}
+    for column, decl in _LATER_COLUMNS.items():
+        if column not in have:  # a table created by an earlier version: signatures re-made
+            db.execute(f"alter table story_signatures add column {column} {decl}")
     for sql in SIGNATURES_INDEX_SQL:
         db.execute(sql)
 
