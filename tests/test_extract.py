@@ -218,3 +218,19 @@ def test_relative_canonical_without_page_url_is_dropped():
     assert "canonical_url" not in r.field_sources
     with_url = extract(raw, "https://thudo.example/x.html")
     assert with_url.field_sources["canonical_url"] == "link"
+
+
+def test_jsonld_article_beats_the_webpage_wrapper_listed_first():
+    html = (
+        "<html><head><script type='application/ld+json'>"
+        '[{"@type": "WebPage", "name": "Chuyên mục Văn hóa", "datePublished": "2020-01-01"},'
+        ' {"@type": "NewsArticle", "headline": "Phố sách mở thêm quầy đọc miễn phí",'
+        ' "datePublished": "2024-05-06T09:00:00+07:00"}]'
+        "</script></head><body><div class='content'>"
+        "<p>Từ tuần này, phố sách bố trí thêm ba quầy đọc miễn phí cho học sinh vào buổi chiều.</p>"
+        "<p>Các quầy mở cửa đến tám giờ tối và có người hướng dẫn chọn sách theo độ tuổi.</p>"
+        "</div></body></html>"
+    )
+    r = extract(html)
+    assert r.title == "Phố sách mở thêm quầy đọc miễn phí"
+    assert r.published == "2024-05-06T09:00:00+07:00"

@@ -144,7 +144,15 @@ def read_jsonld(root: etree._Element) -> list[dict]:
             except ValueError:
                 continue
         _flatten_ld(data, found)
-    return sorted(found, key=lambda o: 0 if _ld_types(o) & _ARTICLE_TYPES else 1)
+    return sorted(found, key=_ld_rank)
+
+
+def _ld_rank(obj: dict) -> int:
+    """Articles first, then the WebPage wrapper (its dates and name are the page's), then the rest."""
+    types = _ld_types(obj)
+    if types & (_ARTICLE_TYPES - {"webpage"}):
+        return 0
+    return 1 if "webpage" in types else 2
 
 
 def read_meta(root: etree._Element, url: str | None) -> PageMeta:
