@@ -231,3 +231,13 @@ def test_sample_database_pages(browser: Any, sample_db: Path, tmp_path_factory: 
     finally:
         proc.terminate()
         proc.wait(timeout=10)
+
+
+def test_missing_browser_skips_unless_required(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(sys.modules[__name__], "CHROMIUM", Path("/nonexistent/chromium"))
+    monkeypatch.delenv("REQUIRE_BROWSER", raising=False)
+    with pytest.raises(pytest.skip.Exception, match="not installed"):
+        _require_browser()
+    monkeypatch.setenv("REQUIRE_BROWSER", "1")
+    with pytest.raises(pytest.fail.Exception, match="REQUIRE_BROWSER is set"):
+        _require_browser()
