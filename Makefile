@@ -45,7 +45,7 @@ serve: $(STAMP) ## serve an existing database with Datasette
 	$(BIN)/ingest serve --db $(DB) --port $(PORT)
 
 eval: $(STAMP) ## extraction and tagging evaluations (side by side with bare trafilatura)
-	$(BIN)/ingest eval-extract
+	$(BIN)/ingest eval-extract --check-floors
 	$(BIN)/ingest eval-tags
 
 bench: $(STAMP) ## benchmark scripts: print figures and ratios
