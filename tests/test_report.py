@@ -189,6 +189,7 @@ def test_html_parses_back(festival):
     style = tree.xpath("string(//style)")
     assert "@media print" in style and "@page" in style and "break-inside: avoid" in style
     assert "Tin Tổng Hợp 24h" in tree.text_content()
+    assert tree.xpath("//a[contains(@class, 'archive')]") == []  # a file has no server to link to
 
 
 def test_html_escapes_crawled_text(story_db, tmp_path):
@@ -356,6 +357,10 @@ def test_datasette_report_page(report_client):
     tree = lhtml.fromstring(page.text)
     assert len(tree.xpath("//article[@class='story']")) == 9
     assert tree.xpath("//nav[@class='no-print']//select[@name='initiative']")
+    links = tree.xpath("//a[contains(@class, 'archive')]/@href")
+    assert len(links) == 13 and all(h.startswith("/-/archive/") for h in links)
+    archived = report_client.get(links[0])
+    assert archived.status_code == 200 and "sandbox" in archived.text
     docx = report_client.get("/-/report?initiative=design_festival&from=2019&to=2026&format=docx")
     assert docx.status_code == 200 and docx.content.startswith(b"PK")
     assert "attachment" in docx.headers["content-disposition"]

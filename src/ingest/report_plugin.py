@@ -161,7 +161,12 @@ async def report_page(request: Any, datasette: Any) -> Response:
         charts = charts_for(report)
         if fmt == "docx":
             return render_docx(report, charts)
-        return render_html(report, charts, nav_html=form)
+        return render_html(
+            report,
+            charts,
+            nav_html=form,
+            archive_link=lambda i: datasette.urls.path(f"/-/archive/{i}"),
+        )
 
     try:
         body = await db.execute_fn(build)

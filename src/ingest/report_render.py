@@ -14,6 +14,7 @@ from __future__ import annotations
 import base64
 import csv
 import io
+from collections.abc import Callable
 from html import escape
 from pathlib import Path
 
@@ -52,6 +53,7 @@ L = {
     "canonical": "Địa chỉ chuẩn (Canonical URL)",
     "sha256": "Mã băm bản lưu trữ (Archive SHA-256)",
     "warc": "Bản ghi WARC (WARC record)",
+    "archived": "Xem bản lưu trữ (View the archived copy)",
     "none": "Không có tin nào trong kỳ (No stories in this period)",
     "none_agency": "Không có (None)",
 }
@@ -256,10 +258,17 @@ def _html_table(header: list[str], rows: list[list[object]]) -> str:
     return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 
-def render_html(report: Report, charts: dict[str, bytes] | None = None, nav_html: str = "") -> str:
+def render_html(
+    report: Report,
+    charts: dict[str, bytes] | None = None,
+    nav_html: str = "",
+    archive_link: Callable[[int], str] | None = None,
+) -> str:
     """A self-contained page (charts inlined as data: URIs) that prints cleanly on A4.
 
-    `nav_html` is trusted markup from the caller (the Datasette page's form), shown on screen only.
+    `nav_html` is trusted markup from the caller (the Datasette page's form), shown on screen
+    only. `archive_link(article_id)` gives the path of the archived copy when served (Datasette's
+    `/-/archive/<id>`); a file on disk has no server to link to.
     """
     parts = [
         '<!DOCTYPE html><html lang="vi"><head><meta charset="utf-8">',
@@ -323,13 +332,13 @@ def render_html(report: Report, charts: dict[str, bytes] | None = None, nav_html
         if not sec.stories:
             parts.append(f"<p>{_e(L['none'])}</p>")
         for n, st in enumerate(sec.stories, 1):
-            parts.append(_html_story(n, st))
+            parts.append(_html_story(n, st, archive_link))
         parts.append("</section>")
     parts.append("</body></html>")
     return "\n".join(parts)
 
 
-def _html_story(n: int, st: StoryEntry) -> str:
+def _html_story(n: int, st: StoryEntry, archive_link: Callable[[int], str] | None = None) -> str:
     agencies = ", ".join(f"{a.name_vi} ({a.name_en})" for a in st.agencies) or L["none_agency"]
     out = [
         f'<article class="story" data-story="{_e(st.key)}">',
@@ -357,8 +366,14 @@ def _html_story(n: int, st: StoryEntry) -> str:
             out.append(f"<br>{_e(L['canonical'])}: <span class='url'>{_e(a.canonical_url)}</span>")
         out.append(
             f"<br>{_e(L['sha256'])}: <code class='sha'>{_e(a.raw_sha256)}</code>"
-            f"<br>{_e(L['warc'])}: <code>{_e(a.warc_file)} {_e(a.warc_record_id)}</code></li>"
+            f"<br>{_e(L['warc'])}: <code>{_e(a.warc_file)} {_e(a.warc_record_id)}</code>"
         )
+        if archive_link is not None and a.warc_file:
+            out.append(
+                f" <a class='archive no-print' href='{_e(archive_link(a.id))}'>"
+                f"{_e(L['archived'])}</a>"
+            )
+        out.append("</li>")
     out.append("</ol></article>")
     return "\n".join(out)
 
