@@ -409,3 +409,43 @@ def test_canned_query_links_to_the_report(story_db):
         client.close()
         if registered:
             pm.unregister(plugin)
+
+
+@pytest.mark.browser
+def test_html_prints_cleanly_in_chromium(festival, tmp_path):
+    """Print media in Debian's chromium: form hidden, page breaks set, nothing wider than A4."""
+    import os
+
+    chromium = Path("/usr/bin/chromium")
+    if not chromium.exists():
+        if os.environ.get("REQUIRE_BROWSER"):
+            pytest.fail(f"REQUIRE_BROWSER is set but {chromium} is missing")
+        pytest.skip(f"{chromium} not installed")
+    from playwright.sync_api import sync_playwright
+
+    page_html = render_html(festival, charts_for(festival), nav_html="<form>form</form>")
+    with sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path=str(chromium), args=["--headless", "--no-sandbox", "--disable-gpu"]
+        )
+        try:
+            page = browser.new_page(viewport={"width": 794, "height": 1123})  # A4 at 96 dpi
+            page.set_content(page_html)
+            page.emulate_media(media="print")
+            style = page.evaluate(
+                """() => ({
+                  nav: getComputedStyle(document.querySelector('nav')).display,
+                  story: getComputedStyle(document.querySelector('.story')).breakInside,
+                  overflow: document.documentElement.scrollWidth - document.documentElement.clientWidth,
+                  chart: document.querySelector('figure.chart img').naturalWidth,
+                })"""
+            )
+            pdf = page.pdf(format="A4", print_background=False)
+        finally:
+            browser.close()
+    assert style == {"nav": "none", "story": "avoid", "overflow": 0, "chart": 840}
+    (tmp_path / "report.pdf").write_bytes(pdf)
+    import re
+
+    pages = len(re.findall(rb"/Type\s*/Page[^s]", pdf))
+    assert pdf.startswith(b"%PDF") and 5 <= pages <= 20
