@@ -18,7 +18,7 @@ from prefect.states import Completed, Failed
 from prefect.task_runners import ThreadPoolTaskRunner
 
 from ingest import db as kbdb
-from ingest import load, runs, stages
+from ingest import load, runs, stages, stories
 from ingest.config import load_sources
 from ingest.fetch import now_vn
 from ingest.lock import WriterLock
@@ -127,6 +127,7 @@ def nightly(
                     if r.extracted and r.extracted.ok and not r.extracted.published)
                 ledger[s.id].add(counts)
                 ledger[s.id].requests += batch.requests
+                stories.assign_stories(db)  # new and changed articles join or start stories
             pending = again
 
         broken, warnings = [], []

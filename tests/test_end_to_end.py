@@ -144,3 +144,16 @@ def test_broken_config_stops_before_network_and_database(tmp_path, bad, sample_s
     code = main(["run", "--sources", str(sources), "--taxonomy", str(taxonomy), "--db", str(db)])
     assert code == 2
     assert not db.exists()
+
+
+def test_flow_clusters_the_syndicated_festival_opening(sample_db):
+    from ingest.samplesites import expected_labels
+
+    copies = [lab["title"] for lab in expected_labels() if lab["story"] == "festival-2023-opening"]
+    assert len(copies) == 4
+    got = rows(sample_db, f"""select a.title, a.story_id, s.article_count, s.outlet_count
+        from articles a join stories s on s.id = a.story_id
+        where a.title in ({",".join("?" * len(copies))})""", copies)
+    assert len(got) == 4 and len({r["story_id"] for r in got}) == 1
+    assert (got[0]["article_count"], got[0]["outlet_count"]) == (4, 4)
+    assert rows(sample_db, "select count(*) n from articles where story_id is null")[0]["n"] == 0

@@ -320,6 +320,11 @@ def test_cli_report_stories_archive_verify(sample_db_copy, tmp_path, capsys):
 
 
 def test_cli_report_warns_without_stories(sample_db_copy, tmp_path, capsys):
+    import sqlite3
+
+    # the nightly flow clusters as it loads; undo that to see the report without stories
+    with sqlite3.connect(sample_db_copy) as conn:
+        conn.execute("update articles set story_id = null")
     assert _run(
         "report", "--db", str(sample_db_copy), "--initiative", "design_festival",
         "--from", "2023-11", "--to", "2023-11", "--out", str(tmp_path / "r.md"),

@@ -374,6 +374,7 @@ def test_signatures_table_from_an_earlier_version_is_upgraded(sample_db_copy):
     from ingest.db import connect
 
     db = connect(sample_db_copy)
+    db.execute("drop table story_signatures")  # as a build from before the migration left it
     db.execute(
         "create table story_signatures (article_id integer primary key, story_id integer,"
         " minhash blob not null, shingle_count integer not null, published text,"

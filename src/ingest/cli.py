@@ -15,6 +15,7 @@ COMMAND_MODULES = (
     "ingest.commands.extract",  # extract, eval-extract
     "ingest.commands.classify",  # classify, eval-tags
     "ingest.commands.samples",  # samples (serve the bundled sample sites)
+    "ingest.commands.evidence",  # report, stories, archive, verify-archive
 )
 
 

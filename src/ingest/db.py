@@ -148,6 +148,25 @@ def m003_facet_indexes(db: sqlite_utils.Database) -> None:
         db.execute(f"create index if not exists idx_articles_{col} on articles({col})")
 
 
+@migrations()
+def m004_story_signatures(db: sqlite_utils.Database) -> None:
+    """MinHash signatures kept per article, so tonight's articles join existing stories without
+    reclustering everything (`if not exists`: older builds created it lazily)."""
+    db.execute(
+        """create table if not exists story_signatures (
+            article_id integer primary key references articles(id),
+            story_id integer references stories(id),
+            minhash blob not null, shingle_count integer not null, published text,
+            num_perm integer not null, scheme text not null, content_sha256 text)"""
+    )
+    db.execute(
+        "create index if not exists idx_story_signatures_published on story_signatures(published)"
+    )
+    db.execute(
+        "create index if not exists idx_story_signatures_story_id on story_signatures(story_id)"
+    )
+
+
 def connect(path: str | Path, *, migrate: bool = True) -> sqlite_utils.Database:
     """Open the knowledge base in WAL mode so Datasette can read while the pipeline writes."""
     path = Path(path)

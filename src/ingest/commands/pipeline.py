@@ -133,6 +133,9 @@ def cmd_reprocess(args: argparse.Namespace) -> int:
         sync_taxonomy(db, load_taxonomy(args.taxonomy))
         counts = reprocess(db, cfg, args.taxonomy, raw, source_id=args.source,
                            article_ids=args.id or None)
+        from ..stories import assign_stories
+
+        assign_stories(db)  # re-extracted text may join or leave stories
     print("reprocessed:", dict(counts))
     return 0
 
