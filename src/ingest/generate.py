@@ -193,7 +193,7 @@ def render_page(a: GenArticle, base_url: str, layout: Layout = "normal") -> byte
         f'<link rel="canonical" href="{escape(url)}">',
         '<meta charset="utf-8">',
     ]
-    if layout == "normal":
+    if layout != "no_date":  # a JS-rendered redesign keeps its metadata
         head.append(f'<meta property="article:published_time" content="{a.published.isoformat()}">')
     if layout == "no_body":
         body = (
