@@ -5,7 +5,8 @@ and Last-Modified) are crawled into a fresh database, then crawled again with no
 Prints the time and the requests of both runs, their ratios, and how many article pages the
 second run fetched. Targets: no article fetched again; second run time <= 0.2 of the first.
 Both runs go through the `nightly` flow with the Prefect API already running (one test harness,
-started before timing) and without the Datasette smoke check (a constant cost of each run, not
+started before timing), then through the stage functions directly (to separate the crawl's
+own cost from Prefect's fixed cost per flow run), and without the Datasette smoke check (a constant cost of each run, not
 crawling: pass --publish to include it).
 
     .venv/bin/python benchmarks/bench_incremental.py [--publish] [--generated 1000]
@@ -14,6 +15,7 @@ crawling: pass --publish to include it).
 from __future__ import annotations
 
 import argparse
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -91,7 +93,29 @@ def main() -> None:
                         sum(1 for r in served if r.path.split("?")[0] in articles),
                     )
                 )
-            report("sample sites", *results)
+            report("sample sites, flow", *results)
+            # the same two nights through the stage functions directly: what the crawl itself
+            # costs, without Prefect's fixed per-run cost (flow and task runs on the API)
+            sys.path.insert(0, str(Path(__file__).parent))
+            from bench_prefect_overhead import direct_run
+
+            direct_run(str(sources), f"{tmp}/warm-direct/kb.db")
+            results = []
+            for _ in range(2):
+                n0 = len(sites.requests)
+                t0 = time.perf_counter()
+                totals = direct_run(str(sources), f"{tmp}/direct/kb.db")
+                elapsed = time.perf_counter() - t0
+                served = sites.requests[n0:]
+                results.append(
+                    (
+                        elapsed,
+                        {"new": totals["new"], "not_modified": "-"},
+                        len(served),
+                        sum(1 for r in served if r.path.split("?")[0] in articles),
+                    )
+                )
+            report("sample sites, direct", *results)
         if args.generated:
             from ingest.generate import GeneratedSite
 
