@@ -2,7 +2,8 @@
 
 Both crawl the same generated site (1,000 Vietnamese article pages with a feed and a sitemap, on
 loopback) into a fresh database: discovery, fetch + archive + extract + tag in batches of 50 on
-4 threads, one loading transaction per batch in the calling thread, the source-health ledger.
+4 threads, one loading transaction per batch in the calling thread followed by story assignment, the
+source-health ledger.
 The Datasette smoke check is off in both (it is not orchestration). The Prefect API is already
 running (one `prefect_test_harness` started before any timing; its start-up is a one-off cost
 of a few seconds that a served deployment or a real server pays once, not per run). Runs
@@ -27,7 +28,7 @@ TAXONOMY = str(REPO / "taxonomy.yaml")
 def direct_run(sources_path: str, db_path: str, batch_size: int = 50, workers: int = 4) -> dict:
     """What the flow does for a nightly run, without Prefect: the baseline."""
     from ingest import db as kbdb
-    from ingest import load, runs, stages
+    from ingest import load, runs, stages, stories
     from ingest.config import load_sources
     from ingest.fetch import now_vn
     from ingest.lock import WriterLock
@@ -68,6 +69,7 @@ def direct_run(sources_path: str, db_path: str, batch_size: int = 50, workers: i
             for fut in futures:
                 batch = fut.result()
                 sr.add(load.load_batch(db, batch.records, s))
+                stories.assign_stories(db)  # as the flow does after each batch
             runs.record_source_run(db, run_id, started, sr)
             totals["new"] += sr.new
         runs.finish_run(db, run_id, now_vn().isoformat(), "ok", totals, 0.0, "")
