@@ -174,7 +174,14 @@ def assert_hanoi_0200(dep: dict) -> None:
 
 def assert_scheduler_made_0200_runs(server: PrefectServer, dep: dict) -> None:
     """The server's scheduler service turns the schedule into upcoming runs at 02:00 Hanoi."""
-    runs = wait_for(lambda: next_runs(server, dep["id"]), 30, "scheduled runs")
+    log = server.home / "server.log"
+
+    def runs_or_scheduler_error():
+        if "Can't evaluate bulk DML statement" in log.read_text(errors="replace"):
+            raise TimeoutError("the scheduler service failed (see server.log): no runs")
+        return next_runs(server, dep["id"])
+
+    runs = wait_for(runs_or_scheduler_error, 30, "scheduled runs")
     for when in runs:
         assert (when.astimezone(HANOI).hour, when.astimezone(HANOI).minute) == (2, 0), when
     days = [r.astimezone(HANOI).date() for r in runs]
