@@ -7,6 +7,7 @@ tasks can run on threads or on Dask workers without sharing a SQLite connection.
 
 from __future__ import annotations
 
+import os
 import time
 import uuid
 from datetime import date
@@ -42,7 +43,18 @@ def _batches(items: list, size: int) -> list[list]:
     return [items[i : i + size] for i in range(0, len(items), size)]
 
 
-@flow(name="nightly", task_runner=ThreadPoolTaskRunner(max_workers=4), log_prints=False)
+def _task_runner():
+    """Threads by default; INGEST_DASK_ADDRESS sends the tasks to a Dask scheduler. Scheduled
+    runs (served or on a worker) import this module afresh in a subprocess, so the environment
+    is how `ingest schedule --dask` and a work pool's job variables reach them."""
+    if address := os.environ.get("INGEST_DASK_ADDRESS"):
+        from prefect_dask import DaskTaskRunner
+
+        return DaskTaskRunner(address=address)
+    return ThreadPoolTaskRunner(max_workers=4)
+
+
+@flow(name="nightly", task_runner=_task_runner(), log_prints=False)
 def nightly(
     sources_path: str = "sources.yaml",
     taxonomy_path: str = "taxonomy.yaml",
@@ -125,6 +137,9 @@ def nightly(
                 counts["missing_date"] = sum(
                     1 for r in batch.records
                     if r.extracted and r.extracted.ok and not r.extracted.published)
+                counts["layout_missing"] = sum(
+                    1 for r in batch.records
+                    if r.extracted and r.extracted.ok and runs.layout_missing(r.extracted, s))
                 ledger[s.id].add(counts)
                 ledger[s.id].requests += batch.requests
                 stories.assign_stories(db)  # new and changed articles join or start stories

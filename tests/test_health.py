@@ -10,7 +10,6 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
-import pytest
 from conftest import run_nightly
 
 from ingest.generate import GeneratedSite, down_source
@@ -88,13 +87,6 @@ def test_missing_dates_after_a_layout_change_is_broken(prefect_harness, tmp_path
     assert (rows["sinhtao"]["status"], rows["sinhtao"]["new"]) == ("broken", 6)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "a page with no article body extracts the menu as text and counts as ok; needs the "
-        "layout_missing counter in nightly.py and the flag in runs.health (see the ops report)"
-    ),
-)
 def test_missing_body_after_a_layout_change_is_broken(prefect_harness, tmp_path):
     with GeneratedSite(5, seed=14) as site:
         state, _ = night(site, tmp_path)

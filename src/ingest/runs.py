@@ -13,6 +13,8 @@ import sqlite_utils
 NO_NEW_NIGHTS = 3
 EXTRACT_FAIL_SHARE = 0.3
 MISSING_DATE_SHARE = 0.5
+LAYOUT_MISSING_SHARE = 0.5
+MIN_ARTICLE_CHARS = 200  # shortest sample article: 306; a JS shell's menu text: under 100
 
 
 @dataclass
@@ -27,6 +29,7 @@ class SourceRun:
     failed: int = 0
     extract_failed: int = 0
     missing_date: int = 0
+    layout_missing: int = 0
     skipped_robots: int = 0
     out_of_scope: int = 0
     requests: int = 0
@@ -37,12 +40,24 @@ class SourceRun:
 
     def add(self, counts: dict[str, int]) -> None:
         for key in ("fetched", "new", "updated", "relevant", "failed", "extract_failed",
-                    "missing_date"):
+                    "missing_date", "layout_missing"):
             setattr(self, key, getattr(self, key) + counts.get(key, 0))
         self.failed += counts.get("too_large", 0) + counts.get("transient", 0) + counts.get(
             "permanent", 0)
         self.skipped_robots += counts.get("robots", 0)
         self.out_of_scope += counts.get("out_of_scope", 0)
+
+
+def layout_missing(ex, source) -> bool:
+    """The page lost its article: a body or date selector the source declares matched nothing
+    (extraction fell back to generic rules), or the "text" is too short to be an article (the
+    menu and a loader left by a redesign that renders the story with JavaScript)."""
+    got = ex.field_sources or {}
+    if source.extract.body and got.get("text") != "override":
+        return True
+    if source.extract.date and got.get("published") != "override":
+        return True
+    return len(ex.text) < MIN_ARTICLE_CHARS
 
 
 def health(sr: SourceRun, recent_new: list[int]) -> tuple[str, list[str]]:
@@ -58,6 +73,9 @@ def health(sr: SourceRun, recent_new: list[int]) -> tuple[str, list[str]]:
     extracted = sr.new + sr.updated
     if extracted >= 3 and sr.missing_date / extracted > MISSING_DATE_SHARE:
         broken.append(f"no date found on {sr.missing_date}/{extracted} pages (layout change?)")
+    if extracted >= 3 and sr.layout_missing / extracted > LAYOUT_MISSING_SHARE:
+        broken.append(f"article body or date element missing on {sr.layout_missing}/{extracted}"
+                      " pages (layout change?)")
     if sr.discovered == 0 and not sr.not_modified and not sr.host_down:
         broken.append("discovery found no article URL (feed or sitemap broken?)")
     history = [*recent_new, sr.new]
@@ -79,6 +97,9 @@ def recent_new_counts(db: sqlite_utils.Database, source_id: str, limit: int) -> 
 
 def start_run(db: sqlite_utils.Database, run_id: str, started_at: str, n_sources: int) -> None:
     with db.atomic():
+        # the caller holds the writer lock, so a run still marked running was killed or crashed
+        db.execute("update runs set status = 'aborted', message = coalesce(message,"
+                   " 'did not finish: killed, crashed or out of disk space') where status = 'running'")
         db["runs"].upsert({"id": run_id, "started_at": started_at, "status": "running",
                            "sources": n_sources}, pk="id")
 
