@@ -113,8 +113,9 @@ def test_unreadable_database_is_reported_and_left_as_is(prefect_harness, tmp_pat
             ]
         )
         hits = site.article_hits()
-    assert code != 0
-    assert "file is not a database" in capsys.readouterr().err
+    assert code == 2
+    err = capsys.readouterr().err
+    assert f"cannot use database {db}: file is not a database" in err
     assert digest(db) == before
     assert hits == 0  # stopped before fetching anything it could not store
 

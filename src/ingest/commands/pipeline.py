@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sqlite3
 import subprocess
 import sys
 import time
@@ -57,6 +58,10 @@ def run_flow(args: argparse.Namespace, *, backfill: bool = False, since: date | 
         if isinstance(summary, RunLocked):
             print(f"error: {summary}", file=sys.stderr)
             return 3
+        if isinstance(summary, sqlite3.DatabaseError):
+            print(f"error: cannot use database {args.db}: {summary} (left untouched)",
+                  file=sys.stderr)
+            return 2
         print(f"error: {type(summary).__name__}: {summary}", file=sys.stderr)
         return 2 if isinstance(summary, ConfigError | ValueError | OSError) else 1
     summary = summary if isinstance(summary, dict) else {}
