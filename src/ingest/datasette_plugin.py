@@ -537,24 +537,34 @@ def register_facet_classes() -> list[type]:
 # ---------------------------------------------------------------------------------------------
 
 SEARCH_SQL = f"""
+with hits as (  -- rank first, then fetch bodies for one page only (not for every match)
+  select a.id, bm25(articles_fts, {BM25_WEIGHTS}) as rank, a.published
+  from articles_fts join articles a on a.id = articles_fts.rowid
+  where articles_fts match vn_fts_query(:q)
+    and (:relevant = '' or a.relevant = cast(:relevant as integer))
+  order by rank, a.published desc
+  limit :limit offset :offset
+)
 select a.id, a.title, a.url, a.published_date, s.name as outlet, a.relevant,
-  a.initiative_ids, bm25(articles_fts, {BM25_WEIGHTS}) as rank,
+  a.initiative_ids, h.rank,
   coalesce(a.title, '') || char(10) || coalesce(a.lead, '') || char(10) || coalesce(a.text, '')
     as body
-from articles_fts
-join articles a on a.id = articles_fts.rowid
+from hits h
+join articles a on a.id = h.id
 join sources s on s.id = a.source_id
-where articles_fts match vn_fts_query(:q)
-  and (:relevant = '' or a.relevant = cast(:relevant as integer))
-order by rank, a.published desc
-limit :limit offset :offset
+order by h.rank, h.published desc
 """
 
 COUNT_SQL = """
 select count(*) from articles_fts
 join articles a on a.id = articles_fts.rowid
 where articles_fts match vn_fts_query(:q)
-  and (:relevant = '' or a.relevant = cast(:relevant as integer))
+  and a.relevant = cast(:relevant as integer)
+"""
+
+# Without the relevance filter the index alone can count (no join per match).
+COUNT_ALL_SQL = """
+select count(*) from articles_fts where articles_fts match vn_fts_query(:q)
 """
 
 
@@ -579,7 +589,8 @@ async def search_page(request: Any, datasette: Any) -> Response:
             "limit": SEARCH_PAGE_SIZE,
             "offset": (page - 1) * SEARCH_PAGE_SIZE,
         }
-        total = (await db.execute(COUNT_SQL, params)).first()[0]
+        count_sql = COUNT_SQL if relevant else COUNT_ALL_SQL
+        total = (await db.execute(count_sql, params)).first()[0]
         for row in await db.execute(SEARCH_SQL, params):
             passage, spans = passage_window(row["body"], q)
             title = row["title"] or ""
