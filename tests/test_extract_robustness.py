@@ -171,3 +171,10 @@ def test_binary_is_refused_even_with_a_forced_encoding():
     assert extract(b"%PDF-1.7 " + bytes(range(256)), encoding="latin-1").error == (
         "binary content (not HTML)"
     )
+
+
+def test_valid_utf8_wins_over_a_stale_legacy_header():
+    # a site that moved to UTF-8 but still sends its old Vietnamese charset header
+    r = extract(ARTICLE.encode("utf-8"), encoding="windows-1258")
+    assert r.error is None and r.title == "Một bài thử nghiệm nhỏ"
+    assert "trưng bày nhỏ ở phố cổ" in r.text

@@ -130,7 +130,7 @@ def decode_html(data: bytes | str, encoding: str | None = None) -> str:
     """Bytes → NFC text: the caller's encoding, BOM, valid UTF-8, <meta charset>, detection.
 
     The caller's encoding (usually the HTTP header's) is used unless it cannot decode the bytes,
-    or it is a Western default (ISO-8859-1, windows-1252) and the bytes are valid UTF-8.
+    or it names a legacy charset and the bytes are valid UTF-8 (stale headers of migrated sites).
     Valid UTF-8 wins over a declared legacy charset: multi-byte text in a legacy encoding is
     practically never valid UTF-8 by chance, while pages that migrated to UTF-8 often keep an
     old `charset=iso-8859-1` line. windows-1258 decodes to combining tone marks, which NFC
@@ -143,7 +143,7 @@ def decode_html(data: bytes | str, encoding: str | None = None) -> str:
     data = bytes(data)
     _reject_binary(data)
     forced = _codec(encoding)
-    if forced and not (forced in _WESTERN_DEFAULTS and _is_utf8(data)):
+    if forced and (forced.startswith("utf") or not _is_utf8(data)):
         try:
             return _nfc(data.decode(forced))
         except UnicodeDecodeError:
@@ -175,7 +175,6 @@ def decode_html(data: bytes | str, encoding: str | None = None) -> str:
 
 
 # What HTTP servers and old templates claim by default; valid UTF-8 with non-ASCII bytes beats it.
-_WESTERN_DEFAULTS = frozenset({"latin-1", "iso8859-1", "cp1252", "ascii", "iso8859-15"})
 
 
 def _is_utf8(data: bytes) -> bool:

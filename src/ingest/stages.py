@@ -79,8 +79,7 @@ def extract_and_tag(record: ArticleRecord, source: Source, taxonomy) -> ArticleR
 
     assert record.fetch is not None
     ex = extract(record.fetch.body, url=record.fetch.final_url, overrides=source.extract,
-                 encoding=forced_encoding(record.fetch.body,
-                                          record.fetch.headers.get("content-type")))
+                 encoding=header_charset(record.fetch.headers.get("content-type")))
     record.extracted = ex
     if ex.ok:
         record.classification = classify(ex.title, ex.text, taxonomy, lead=ex.lead)
@@ -99,28 +98,6 @@ def header_charset(content_type: str | None) -> str | None:
         return codecs.lookup(m.group(1)).name
     except LookupError:
         return None
-
-
-def forced_encoding(body: bytes, content_type: str | None) -> str | None:
-    """Header charset to impose on the extractor, or None to let it sniff (<meta>, detection).
-
-    Valid UTF-8 is trusted over any header (migrated sites keep stale legacy headers, and legacy
-    multi-byte text is practically never valid UTF-8); otherwise the header wins when its codec
-    decodes the body cleanly, so a wrong header falls through to <meta> and detection.
-    """
-    try:
-        body.decode("utf-8")
-        return None
-    except UnicodeDecodeError:
-        pass
-    charset = header_charset(content_type)
-    if charset is None:
-        return None
-    try:
-        body.decode(charset)
-    except (UnicodeDecodeError, LookupError):
-        return None
-    return charset
 
 
 def article_key(record: ArticleRecord, source: Source) -> str:
