@@ -8,6 +8,7 @@ shared `Fetcher`, with conditional requests so an unchanged feed costs a 304.
 from __future__ import annotations
 
 import gzip
+import io
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -34,7 +35,7 @@ class SitemapParse:
 
 def maybe_gunzip(body: bytes, limit: int = 200_000_000) -> bytes:
     if body[:2] == b"\x1f\x8b":
-        with gzip.GzipFile(fileobj=__import__("io").BytesIO(body)) as fh:
+        with gzip.GzipFile(fileobj=io.BytesIO(body)) as fh:
             data = fh.read(limit + 1)
         if len(data) > limit:
             raise ValueError("gzipped sitemap too large")

@@ -4,25 +4,18 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import yaml
-
 from .asyncrun import run
-
-REPO_ROOT = Path(__file__).resolve().parents[2]
-
-
-def default_metadata() -> Path | None:
-    path = REPO_ROOT / "metadata.yml"
-    return path if path.exists() else None
+from .kb_settings import METADATA_PATH, load_metadata, settings_dict
 
 
 def smoke_check(db_path: str | Path, metadata: str | Path | None = None) -> list[str]:
-    """Open the database in Datasette (with the project's plugins) and fetch the key pages."""
+    """Open the database in Datasette as `ingest serve` does (same metadata, settings and
+    plugins) and fetch the key pages."""
     from datasette.app import Datasette
 
-    meta_path = Path(metadata) if metadata else default_metadata()
-    meta = yaml.safe_load(meta_path.read_text(encoding="utf-8")) if meta_path else None
-    ds = Datasette([str(db_path)], metadata=meta, settings={"sql_time_limit_ms": 5000})
+    meta_path = Path(metadata) if metadata else METADATA_PATH
+    meta = load_metadata(meta_path) if meta_path.exists() else None
+    ds = Datasette([str(db_path)], metadata=meta, settings=settings_dict())
     name = Path(db_path).stem
     problems: list[str] = []
 

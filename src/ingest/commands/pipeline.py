@@ -83,13 +83,9 @@ def cmd_backfill(args: argparse.Namespace) -> int:
 
 
 def datasette_command(db: str, port: int, host: str = "127.0.0.1") -> list[str]:
-    try:
-        from ..kb_settings import datasette_args
-    except ImportError:  # pragma: no cover - settings module ships with the package
-        datasette_args = None
-    if datasette_args is not None:
-        return [sys.executable, "-m", "datasette", *datasette_args(db, port, host=host)]
-    return [sys.executable, "-m", "datasette", "serve", db, "--port", str(port), "--host", host]
+    from ..kb_settings import datasette_args
+
+    return [sys.executable, "-m", "datasette", *datasette_args(db, port, host=host)]
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
