@@ -91,7 +91,16 @@ class PrefectServer:
         raise TimeoutError("prefect server did not start")
 
     def api(self, method: str, path: str, **kw) -> httpx.Response:
-        r = httpx.request(method, f"{self.url}{path}", timeout=30, **kw)
+        """One API call, retried the way Prefect's own client retries.
+
+        The server answers 503 when its SQLite database is busy (the scheduler service, the
+        serving process and this test all write to it); that is a "try again", not a failure.
+        """
+        for attempt in range(8):
+            r = httpx.request(method, f"{self.url}{path}", timeout=30, **kw)
+            if r.status_code not in (429, 503):
+                break
+            time.sleep(0.25 * 2**attempt)
         r.raise_for_status()
         return r
 
@@ -264,7 +273,8 @@ def test_served_deployment_has_hanoi_schedule_and_runs(prefect_server, tmp_path)
             run = prefect_server.api(
                 "POST",
                 f"/deployments/{dep['id']}/create_flow_run",
-                json={"state": {"type": "SCHEDULED"}},
+                # a retried 503 must not create a second run
+                json={"state": {"type": "SCHEDULED"}, "idempotency_key": f"test-{tmp_path.name}"},
             ).json()
             done = wait_flow_run(prefect_server, run["id"])
             assert done["state_type"] == "COMPLETED", (tmp_path / "serve.log").read_text()
