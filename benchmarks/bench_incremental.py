@@ -40,6 +40,17 @@ def run(sources: Path, db: str, publish: bool) -> tuple[float, dict]:
     return elapsed, state.result()
 
 
+def flow_body_seconds(db: str) -> list[float]:
+    """The flow function's own time per run, as the run ledger recorded it."""
+    import sqlite3
+
+    conn = sqlite3.connect(db)
+    try:
+        return [r[0] for r in conn.execute("select duration_s from runs order by started_at")]
+    finally:
+        conn.close()
+
+
 def report(
     label: str, first: tuple[float, dict, int, int], second: tuple[float, dict, int, int]
 ) -> None:
@@ -94,6 +105,15 @@ def main() -> None:
                     )
                 )
             report("sample sites, flow", *results)
+            body = flow_body_seconds(f"{tmp}/kb/kb.db")
+            if len(body) == 2:
+                (t1, *_), (t2, *_) = results
+                print(
+                    f"[sample sites, flow] inside the flow function: {body[0]:.2f} s then "
+                    f"{body[1]:.2f} s (ratio {body[1] / body[0]:.3f}); Prefect's engine around "
+                    f"it: {t1 - body[0]:.2f} s then {t2 - body[1]:.2f} s (flow-run start and "
+                    "end, the heartbeat thread's join)"
+                )
             # the same two nights through the stage functions directly: what the crawl itself
             # costs, without Prefect's fixed per-run cost (flow and task runs on the API)
             sys.path.insert(0, str(Path(__file__).parent))

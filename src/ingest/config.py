@@ -177,6 +177,11 @@ def _entry_name(raw: Any, loc: tuple[Any, ...]) -> str:
     return ".".join(str(p) for p in loc) or "top level"
 
 
+# libyaml's safe loader parses the taxonomy ~10x faster than the pure-Python one; every run and
+# every Datasette start reads it, so the difference is most of an unchanged night's own time.
+SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
 def read_yaml(path: str | Path) -> Any:
     path = Path(path)
     try:
@@ -186,7 +191,7 @@ def read_yaml(path: str | Path) -> Any:
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(path, [f"cannot read file: {exc}"]) from None
     try:
-        return yaml.safe_load(text)
+        return yaml.load(text, Loader=SAFE_LOADER)  # noqa: S506 - a safe loader
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
