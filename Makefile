@@ -26,6 +26,7 @@ demo: $(STAMP) ## crawl the bundled sample sites on loopback with the nightly fl
 
 test: $(STAMP) browser ## run the test suite (what CI runs)
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 	$(BIN)/python -m pytest -q
 
 test-all: $(STAMP) browser ## the test suite plus the slow tests (kill loops, Dask)

@@ -19,9 +19,11 @@ from ingest.config import Politeness
 from ingest.fetch import Fetcher
 from ingest.loopback import LoopbackServer, send
 
-BODY = ("<html><head><title>Bài</title></head><body>"
-        + "<p>Hà Nội là thành phố sáng tạo trong lĩnh vực thiết kế.</p>" * 200
-        + "</body></html>").encode()
+BODY = (
+    "<html><head><title>Bài</title></head><body>"
+    + "<p>Hà Nội là thành phố sáng tạo trong lĩnh vực thiết kế.</p>" * 200
+    + "</body></html>"
+).encode()
 
 
 def page(h):
@@ -30,8 +32,10 @@ def page(h):
 
 async def plain(urls: list[str], concurrency: int) -> float:
     sem = asyncio.Semaphore(concurrency)
-    async with httpx.AsyncClient(limits=httpx.Limits(max_connections=concurrency * 2),
-                                 trust_env=False) as client:
+    async with httpx.AsyncClient(
+        limits=httpx.Limits(max_connections=concurrency * 2), trust_env=False
+    ) as client:
+
         async def one(u: str) -> None:
             async with sem:
                 r = await client.get(u)

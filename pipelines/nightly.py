@@ -27,11 +27,18 @@ from ingest.taxonomy import load_taxonomy, sync_taxonomy
 
 
 @task(name="discover-source", task_run_name="discover-{source.id}")
-def discover_source(source, settings: stages.RunSettings, cache: dict, backfill: bool = False,
-                    since: date | None = None, progress: dict | None = None,
-                    budget: int | None = None):
-    return stages.discover(source, settings, cache, backfill=backfill, since=since,
-                           progress=progress, budget=budget)
+def discover_source(
+    source,
+    settings: stages.RunSettings,
+    cache: dict,
+    backfill: bool = False,
+    since: date | None = None,
+    progress: dict | None = None,
+    budget: int | None = None,
+):
+    return stages.discover(
+        source, settings, cache, backfill=backfill, since=since, progress=progress, budget=budget
+    )
 
 
 @task(name="fetch-batch", task_run_name="fetch-{source.id}-{batch_no}")
@@ -79,8 +86,11 @@ def nightly(
         raise ValueError(f"unknown source id(s) {sorted(unknown)} in {sources_path}")
     raw = raw_dir or str(Path(db_path).parent / "raw")
     settings = stages.RunSettings(
-        user_agent=cfg.user_agent, raw_dir=raw, taxonomy_path=str(taxonomy_path),
-        global_concurrency=cfg.defaults.global_concurrency, backoff_base=backoff_base,
+        user_agent=cfg.user_agent,
+        raw_dir=raw,
+        taxonomy_path=str(taxonomy_path),
+        global_concurrency=cfg.defaults.global_concurrency,
+        backoff_base=backoff_base,
     )
     run_id = f"{now_vn():%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:6]}"
     started = now_vn().isoformat()
@@ -93,18 +103,26 @@ def nightly(
         ledger = {s.id: runs.SourceRun(s.id) for s in sources}
         begun = {s.id: time.monotonic() for s in sources}
 
-        urls_by_source = {s.id: s.feeds + s.sitemaps + [lst.url for lst in s.listings]
-                          for s in sources}
+        urls_by_source = {
+            s.id: s.feeds + s.sitemaps + [lst.url for lst in s.listings] for s in sources
+        }
         since_key = since.isoformat() if backfill and since else ("all" if backfill else None)
-        progress = {s.id: load.backfill_progress(db, s.id, since_key) if backfill else None
-                    for s in sources}
+        progress = {
+            s.id: load.backfill_progress(db, s.id, since_key) if backfill else None for s in sources
+        }
         budget = backfill_round_pages if backfill else None
         pending = list(sources)
         while pending:  # one round for a nightly run; rounds of `budget` pages for a backfill
             disc = {
                 s.id: discover_source.submit(
-                    s, settings, load.http_cache(db, urls_by_source[s.id]), backfill, since,
-                    progress[s.id], budget)
+                    s,
+                    settings,
+                    load.http_cache(db, urls_by_source[s.id]),
+                    backfill,
+                    since,
+                    progress[s.id],
+                    budget,
+                )
                 for s in pending
             }
             fetches, again = [], []
@@ -121,8 +139,10 @@ def nightly(
                 load.record_discovery(db, report, since_key)
                 limit = s.politeness.max_articles_per_run
                 due = load.due_urls(db, s, limit)
-                found = [stages.Discovered(r["url"], s.id, r["found_via"] or "", r["lastmod"])
-                         for r in due]
+                found = [
+                    stages.Discovered(r["url"], s.id, r["found_via"] or "", r["lastmod"])
+                    for r in due
+                ]
                 for n, batch in enumerate(_batches(found, batch_size)):
                     fetches.append((s, fetch_batch.submit(s, batch, settings, robots, n)))
                 if backfill and not sr.host_down and (not report.complete or len(due) == limit):
@@ -135,11 +155,15 @@ def nightly(
                 batch = fut.result()
                 counts = load.load_batch(db, batch.records, s)
                 counts["missing_date"] = sum(
-                    1 for r in batch.records
-                    if r.extracted and r.extracted.ok and not r.extracted.published)
+                    1
+                    for r in batch.records
+                    if r.extracted and r.extracted.ok and not r.extracted.published
+                )
                 counts["layout_missing"] = sum(
-                    1 for r in batch.records
-                    if r.extracted and r.extracted.ok and runs.layout_missing(r.extracted, s))
+                    1
+                    for r in batch.records
+                    if r.extracted and r.extracted.ok and runs.layout_missing(r.extracted, s)
+                )
                 ledger[s.id].add(counts)
                 ledger[s.id].requests += batch.requests
                 stories.assign_stories(db)  # new and changed articles join or start stories
@@ -155,17 +179,30 @@ def nightly(
                 broken.append(f"{s.id} ({'; '.join(flags)})")
             elif status == "warning":
                 warnings.append(f"{s.id} ({'; '.join(flags)})")
-        totals = {k: sum(getattr(sr, k) for sr in ledger.values())
-                  for k in ("discovered", "fetched", "not_modified", "new", "updated",
-                            "relevant", "failed", "skipped_robots")}
+        totals = {
+            k: sum(getattr(sr, k) for sr in ledger.values())
+            for k in (
+                "discovered",
+                "fetched",
+                "not_modified",
+                "new",
+                "updated",
+                "relevant",
+                "failed",
+                "skipped_robots",
+            )
+        }
         totals["extracted"] = totals["new"] + totals["updated"]
         problems = stages_publish(db_path) if publish else []
         status = "failed" if broken or problems else "warning" if warnings else "ok"
-        message = "; ".join(
-            [f"broken sources: {', '.join(broken)}"] * bool(broken)
-            + [f"warnings: {', '.join(warnings)}"] * bool(warnings)
-            + [f"publish check: {', '.join(problems)}"] * bool(problems)
-        ) or "all sources healthy"
+        message = (
+            "; ".join(
+                [f"broken sources: {', '.join(broken)}"] * bool(broken)
+                + [f"warnings: {', '.join(warnings)}"] * bool(warnings)
+                + [f"publish check: {', '.join(problems)}"] * bool(problems)
+            )
+            or "all sources healthy"
+        )
         runs.finish_run(db, run_id, finished, status, totals, time.monotonic() - t0, message)
         db.conn.close()
     summary = {"run_id": run_id, "status": status, "message": message, **totals}

@@ -40,8 +40,13 @@ def sample_sources(sample_sites, tmp_path_factory) -> Path:
 def run_nightly(sources: Path, db: Path, **kw):
     from pipelines.nightly import nightly
 
-    return nightly(sources_path=str(sources), taxonomy_path=str(TAXONOMY), db_path=str(db),
-                   return_state=True, **kw)
+    return nightly(
+        sources_path=str(sources),
+        taxonomy_path=str(TAXONOMY),
+        db_path=str(db),
+        return_state=True,
+        **kw,
+    )
 
 
 @pytest.fixture(scope="session")

@@ -13,13 +13,13 @@ from ingest.config import load_sources
 from ingest.db import connect
 
 
-def test_round_stopped_on_budget_resumes_without_refetching(sample_sites, sample_sources,
-                                                            tmp_path):
+def test_round_stopped_on_budget_resumes_without_refetching(sample_sites, sample_sources, tmp_path):
     from ingest.samplesites import expected_labels
 
     source = load_sources(sample_sources).get("thudo")
-    settings = stages.RunSettings(user_agent="TestBot/1", raw_dir=str(tmp_path / "raw"),
-                                  taxonomy_path="taxonomy.yaml")
+    settings = stages.RunSettings(
+        user_agent="TestBot/1", raw_dir=str(tmp_path / "raw"), taxonomy_path="taxonomy.yaml"
+    )
     n0 = len(sample_sites.requests)
     first, _, _ = stages.discover(source, settings, {}, backfill=True, budget=3, progress={})
     round1 = {r.path for r in sample_sites.requests[n0:] if r.outlet == "thudo"}
@@ -33,8 +33,7 @@ def test_round_stopped_on_budget_resumes_without_refetching(sample_sites, sample
     assert load.backfill_progress(db, "thudo", "2020-01-01") == {}  # another backfill starts over
 
     n1 = len(sample_sites.requests)
-    second, _, _ = stages.discover(source, settings, {}, backfill=True, budget=1000,
-                                   progress=saved)
+    second, _, _ = stages.discover(source, settings, {}, backfill=True, budget=1000, progress=saved)
     round2 = {r.path for r in sample_sites.requests[n1:] if r.outlet == "thudo"}
     assert second.complete
     assert (round1 & round2) <= {"/robots.txt"}  # nothing walked twice
@@ -43,13 +42,18 @@ def test_round_stopped_on_budget_resumes_without_refetching(sample_sites, sample
     assert found == expected
 
 
-def test_backfill_through_the_flow_reaches_every_article(prefect_harness, sample_sources,
-                                                         tmp_path):
+def test_backfill_through_the_flow_reaches_every_article(prefect_harness, sample_sources, tmp_path):
     from ingest.samplesites import expected_labels
 
     db = tmp_path / "kb.db"
-    state = run_nightly(sample_sources, db, backfill=True, since=date(2019, 10, 1),
-                        backfill_round_pages=4, publish=False)
+    state = run_nightly(
+        sample_sources,
+        db,
+        backfill=True,
+        since=date(2019, 10, 1),
+        backfill_round_pages=4,
+        publish=False,
+    )
     assert state.is_completed(), state.message
     conn = sqlite3.connect(db)
     urls = {urlsplit(u).path for (u,) in conn.execute("select url from articles")}

@@ -71,7 +71,9 @@ def test_missing_field_and_no_discovery(tmp_path):
 
 
 def test_bad_kind_and_regex(tmp_path):
-    msg = problems(tmp_path, GOOD.replace("kind: news", "kind: blog") + "    article_pattern: '(['\n")
+    msg = problems(
+        tmp_path, GOOD.replace("kind: news", "kind: blog") + "    article_pattern: '(['\n"
+    )
     assert "field kind: Input should be 'news', 'government', 'party' or 'international'" in msg
     assert "field article_pattern: invalid regular expression" in msg
 
@@ -83,9 +85,14 @@ def test_repository_sources_file_is_valid():
 
 
 def test_sources_inherit_default_politeness_field_by_field(tmp_path):
-    text = "defaults:\n  politeness: {min_delay: 5, timeout: 9}\n" + GOOD + (
-        "  - id: other\n    name: O\n    kind: government\n    home: http://127.0.0.1:8102/\n"
-        "    feeds: [http://127.0.0.1:8102/rss.xml]\n    politeness: {min_delay: 0.5}\n")
+    text = (
+        "defaults:\n  politeness: {min_delay: 5, timeout: 9}\n"
+        + GOOD
+        + (
+            "  - id: other\n    name: O\n    kind: government\n    home: http://127.0.0.1:8102/\n"
+            "    feeds: [http://127.0.0.1:8102/rss.xml]\n    politeness: {min_delay: 0.5}\n"
+        )
+    )
     cfg = load_sources(write(tmp_path, text))
     assert (cfg.get("demo").politeness.min_delay, cfg.get("demo").politeness.timeout) == (5, 9)
     assert (cfg.get("other").politeness.min_delay, cfg.get("other").politeness.timeout) == (0.5, 9)

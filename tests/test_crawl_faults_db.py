@@ -19,8 +19,18 @@ thu hút đông đảo người trẻ tới tham quan và trải nghiệm.</p>
 với nhiều hoạt động diễn ra quanh hồ Hoàn Kiếm.</p>
 <p>Ngày đăng: 10/11/2024 08:30</p></article><footer>Báo Thử © 2024</footer></body></html>"""
 
-PATHS = ["/ok-1.htm", "/flaky-2.htm", "/gone-3.htm", "/loop-4.htm", "/away-5.htm",
-         "/private/p-6.htm", "/big-7.htm", "/bomb-8.htm", "/cp1258-9.htm", "/wrongcs-10.htm"]
+PATHS = [
+    "/ok-1.htm",
+    "/flaky-2.htm",
+    "/gone-3.htm",
+    "/loop-4.htm",
+    "/away-5.htm",
+    "/private/p-6.htm",
+    "/big-7.htm",
+    "/bomb-8.htm",
+    "/cp1258-9.htm",
+    "/wrongcs-10.htm",
+]
 
 
 TONES = "\u0300\u0301\u0303\u0309\u0323"
@@ -47,7 +57,9 @@ def page(title: str, cs: str = "utf-8") -> bytes:
 def build_routes(srv: LoopbackServer, other: LoopbackServer) -> None:
     state = {"flaky": 0}
     items = "".join(f"<item><title>x</title><link>{srv.base}{p}</link></item>" for p in PATHS)
-    feed = f'<?xml version="1.0"?><rss version="2.0"><channel><title>T</title>{items}</channel></rss>'
+    feed = (
+        f'<?xml version="1.0"?><rss version="2.0"><channel><title>T</title>{items}</channel></rss>'
+    )
 
     def flaky(h):
         state["flaky"] += 1
@@ -67,25 +79,31 @@ def build_routes(srv: LoopbackServer, other: LoopbackServer) -> None:
         h.close_connection = True
 
     bomb = gzip.compress(b" " * 30_000_000)
-    srv.routes.update({
-        "/robots.txt": lambda h: send(h, 200, b"User-agent: *\nDisallow: /private/\n", "text/plain"),
-        "/rss.xml": lambda h: send(h, 200, feed.encode(), "application/rss+xml"),
-        "/ok-1.htm": lambda h: send(h, 200, page("Không gian sáng tạo mới bên hồ Gươm")),
-        "/flaky-2.htm": flaky,
-        "/gone-3.htm": lambda h: send(h, 404, b"not found"),
-        "/loop-4.htm": lambda h: send(h, 302, headers={"Location": "/loop-4b.htm"}),
-        "/loop-4b.htm": lambda h: send(h, 302, headers={"Location": "/loop-4.htm"}),
-        "/away-5.htm": lambda h: send(h, 301, headers={"Location": f"{other.base}/x.htm"}),
-        "/private/p-6.htm": lambda h: send(h, 200, page("Trang riêng")),
-        "/big-7.htm": endless,
-        "/bomb-8.htm": lambda h: send(h, 200, bomb, headers={"Content-Encoding": "gzip"}),
-        # legacy encoding declared only in <meta>; no charset in the header
-        "/cp1258-9.htm": lambda h: send(h, 200, page("Đêm hội thiết kế ở phố cổ", "cp1258"),
-                                        "text/html"),
-        # wrong header: says UTF-8, bytes are windows-1258 (meta is right)
-        "/wrongcs-10.htm": lambda h: send(h, 200, page("Lễ hội ánh sáng ở Hoàn Kiếm", "cp1258"),
-                                          "text/html; charset=utf-8"),
-    })
+    srv.routes.update(
+        {
+            "/robots.txt": lambda h: send(
+                h, 200, b"User-agent: *\nDisallow: /private/\n", "text/plain"
+            ),
+            "/rss.xml": lambda h: send(h, 200, feed.encode(), "application/rss+xml"),
+            "/ok-1.htm": lambda h: send(h, 200, page("Không gian sáng tạo mới bên hồ Gươm")),
+            "/flaky-2.htm": flaky,
+            "/gone-3.htm": lambda h: send(h, 404, b"not found"),
+            "/loop-4.htm": lambda h: send(h, 302, headers={"Location": "/loop-4b.htm"}),
+            "/loop-4b.htm": lambda h: send(h, 302, headers={"Location": "/loop-4.htm"}),
+            "/away-5.htm": lambda h: send(h, 301, headers={"Location": f"{other.base}/x.htm"}),
+            "/private/p-6.htm": lambda h: send(h, 200, page("Trang riêng")),
+            "/big-7.htm": endless,
+            "/bomb-8.htm": lambda h: send(h, 200, bomb, headers={"Content-Encoding": "gzip"}),
+            # legacy encoding declared only in <meta>; no charset in the header
+            "/cp1258-9.htm": lambda h: send(
+                h, 200, page("Đêm hội thiết kế ở phố cổ", "cp1258"), "text/html"
+            ),
+            # wrong header: says UTF-8, bytes are windows-1258 (meta is right)
+            "/wrongcs-10.htm": lambda h: send(
+                h, 200, page("Lễ hội ánh sáng ở Hoàn Kiếm", "cp1258"), "text/html; charset=utf-8"
+            ),
+        }
+    )
 
 
 def test_fault_list_through_the_flow(prefect_harness, tmp_path):
@@ -93,7 +111,8 @@ def test_fault_list_through_the_flow(prefect_harness, tmp_path):
     with LoopbackServer() as other, LoopbackServer() as srv:
         build_routes(srv, other)
         sources = tmp_path / "sources.yaml"
-        sources.write_text(f"""
+        sources.write_text(
+            f"""
 defaults:
   politeness: {{min_delay: 0, concurrency: 4, timeout: 2, retries: 2, max_bytes: 400000}}
 sources:
@@ -107,7 +126,9 @@ sources:
     kind: government
     home: http://127.0.0.1:{down}/
     feeds: [http://127.0.0.1:{down}/rss.xml]
-""", encoding="utf-8")
+""",
+            encoding="utf-8",
+        )
         db = tmp_path / "kb.db"
         state = run_nightly(sources, db, backoff_base=0.01, publish=False)
         assert other.count("/x.htm") == 0
@@ -135,12 +156,18 @@ sources:
     assert reasons[base + "/loop-4.htm"].startswith("redirect loop")
     assert "exceeds 400000 bytes" in reasons[base + "/big-7.htm"]
     assert "decompressed body exceeds" in reasons[base + "/bomb-8.htm"]
-    retry = conn.execute("select retry_after > datetime('now', '+6 days') from quarantine").fetchall()
+    retry = conn.execute(
+        "select retry_after > datetime('now', '+6 days') from quarantine"
+    ).fetchall()
     assert all(r[0] for r in retry)  # slow schedule, not every night
 
     titles = {r[0] for r in conn.execute("select title from articles")}
-    assert titles == {"Không gian sáng tạo mới bên hồ Gươm", "Trang thử lại thành công",
-                      "Đêm hội thiết kế ở phố cổ", "Lễ hội ánh sáng ở Hoàn Kiếm"}
+    assert titles == {
+        "Không gian sáng tạo mới bên hồ Gươm",
+        "Trang thử lại thành công",
+        "Đêm hội thiết kế ở phố cổ",
+        "Lễ hội ánh sáng ở Hoàn Kiếm",
+    }
     health = dict(conn.execute("select source_id, status from source_runs"))
     assert health == {"faulty": "ok", "downsite": "broken"}
     run = conn.execute("select status, message from runs").fetchone()

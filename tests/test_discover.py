@@ -41,13 +41,16 @@ def test_sitemap_index_urlset_and_google_news():
       <loc>https://bao.test/a-1.htm</loc><news:news><news:publication_date>2024-11-09T08:00:00+07:00
       </news:publication_date><news:title>A</news:title></news:news></url></urlset>"""
     assert parse_sitemap(gzip.compress(news)).urls == [
-        ("https://bao.test/a-1.htm", "2024-11-09T08:00:00+07:00")]
+        ("https://bao.test/a-1.htm", "2024-11-09T08:00:00+07:00")
+    ]
 
 
 def test_broken_sitemap_falls_back_to_loc_scan():
     broken = b"<urlset><url><loc>https://bao.test/a-1.htm</loc></url><url><loc>https://bao.test/b-2.htm?x=1&amp;y=2</loc>"
     assert [u for u, _ in parse_sitemap(broken).urls] == [
-        "https://bao.test/a-1.htm", "https://bao.test/b-2.htm?x=1&y=2"]
+        "https://bao.test/a-1.htm",
+        "https://bao.test/b-2.htm?x=1&y=2",
+    ]
 
 
 def test_article_links_resolve_and_canonicalise():
@@ -55,7 +58,8 @@ def test_article_links_resolve_and_canonicalise():
     <a href="https://bao.test/van-hoa/a-123.htm?utm_medium=x">A again</a>
     <a href="/lien-he">contact</a></body></html>"""
     assert article_links(html, "https://bao.test/van-hoa", r"-\d+\.htm$") == [
-        "https://bao.test/van-hoa/a-123.htm"]
+        "https://bao.test/van-hoa/a-123.htm"
+    ]
 
 
 def test_sitemap_with_50000_urls_and_robots_sitemap_line():
@@ -64,12 +68,22 @@ def test_sitemap_with_50000_urls_and_robots_sitemap_line():
 
     with LoopbackServer() as srv:
         big_local = big.replace("http://127.0.0.1/", f"{srv.base}/").encode()
-        srv.routes.update({
-            "/robots.txt": lambda h: send(h, 200, f"Sitemap: {srv.base}/big.xml\n".encode(), "text/plain"),
-            "/big.xml": lambda h: send(h, 200, gzip.compress(big_local), "application/x-gzip"),
-        })
-        src = Source(id="t", name="T", kind="news", home=srv.base + "/",
-                     feeds=[srv.base + "/missing.rss"], politeness={"min_delay": 0})
+        srv.routes.update(
+            {
+                "/robots.txt": lambda h: send(
+                    h, 200, f"Sitemap: {srv.base}/big.xml\n".encode(), "text/plain"
+                ),
+                "/big.xml": lambda h: send(h, 200, gzip.compress(big_local), "application/x-gzip"),
+            }
+        )
+        src = Source(
+            id="t",
+            name="T",
+            kind="news",
+            home=srv.base + "/",
+            feeds=[srv.base + "/missing.rss"],
+            politeness={"min_delay": 0},
+        )
 
         async def go():
             async with Fetcher("TestBot/1") as f:

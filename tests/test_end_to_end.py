@@ -37,7 +37,8 @@ def test_first_run_loads_every_sample_article(sample_run):
     labels = expected_labels()
     assert rows(db, "select count(*) n from articles")[0]["n"] == len(labels)
     assert rows(db, "select count(*) n from articles where relevant = 1")[0]["n"] == sum(
-        1 for lab in labels if lab["relevant"])
+        1 for lab in labels if lab["relevant"]
+    )
     run = rows(db, "select * from runs")[0]
     assert run["status"] in ("ok", "warning") and run["new"] == len(labels)
 
@@ -54,18 +55,21 @@ def test_known_article_fields_tags_and_evidence(sample_db):
     inits = rows(sample_db, "select * from article_initiatives where article_id = ?", [art["id"]])
     assert [i["initiative_id"] for i in inits] == ["uccn_membership"]
     assert (inits[0]["evidence"], inits[0]["field"]) == (DOSSIER_LEAD, "lead")
-    agencies = {a["agency_id"]: a for a in rows(
-        sample_db, "select * from article_agencies where article_id = ?", [art["id"]])}
+    agencies = {
+        a["agency_id"]: a
+        for a in rows(sample_db, "select * from article_agencies where article_id = ?", [art["id"]])
+    }
     assert set(agencies) == {"doc_sports", "vicas", "unesco_office", "propaganda_dept"}
     prop = agencies["propaganda_dept"]
     assert prop["evidence"] == DOSSIER_EVIDENCE
     # offsets point at the evidence inside the stored field
-    assert art[prop["field"]][prop["start"]:prop["end"]] == DOSSIER_EVIDENCE
+    assert art[prop["field"]][prop["start"] : prop["end"]] == DOSSIER_EVIDENCE
     # the raw response is in the archive and still matches its hash
     from ingest.archive import verify_record
 
-    assert verify_record(sample_db.parent / "raw", art["warc_file"], art["warc_offset"],
-                         art["raw_sha256"])
+    assert verify_record(
+        sample_db.parent / "raw", art["warc_file"], art["warc_offset"], art["raw_sha256"]
+    )
 
 
 def test_off_topic_and_near_misses_stored_not_relevant(sample_db):
@@ -73,8 +77,12 @@ def test_off_topic_and_near_misses_stored_not_relevant(sample_db):
 
     negatives = [lab["title"] for lab in expected_labels() if not lab["relevant"]]
     assert len(negatives) >= 10
-    got = {r["title"]: r for r in rows(
-        sample_db, "select title, relevant, initiative_ids from articles where relevant = 0")}
+    got = {
+        r["title"]: r
+        for r in rows(
+            sample_db, "select title, relevant, initiative_ids from articles where relevant = 0"
+        )
+    }
     for title in negatives:
         assert title in got, title
         assert json.loads(got[title]["initiative_ids"]) == []
@@ -82,19 +90,23 @@ def test_off_topic_and_near_misses_stored_not_relevant(sample_db):
 
 
 def test_every_evidence_is_verbatim_in_its_field(sample_db):
-    tags = rows(sample_db, """
+    tags = rows(
+        sample_db,
+        """
         select a.title, a.lead, a.text, t.evidence, t.field, t.start, t."end"
         from article_initiatives t join articles a on a.id = t.article_id
         union all
         select a.title, a.lead, a.text, t.evidence, t.field, t.start, t."end"
-        from article_agencies t join articles a on a.id = t.article_id""")
+        from article_agencies t join articles a on a.id = t.article_id""",
+    )
     assert len(tags) > 50
     for t in tags:
-        assert t[t["field"]][t["start"]:t["end"]] == t["evidence"]
+        assert t[t["field"]][t["start"] : t["end"]] == t["evidence"]
 
 
-def test_second_run_adds_nothing_and_fetches_no_article(prefect_harness, sample_sources,
-                                                       sample_sites, sample_db_copy):
+def test_second_run_adds_nothing_and_fetches_no_article(
+    prefect_harness, sample_sources, sample_sites, sample_db_copy
+):
     before = rows(sample_db_copy, "select id, url, content_sha256 from articles order by id")
     tags_before = rows(sample_db_copy, "select count(*) n from article_agencies")[0]["n"]
     n0 = len(sample_sites.requests)
@@ -105,7 +117,9 @@ def test_second_run_adds_nothing_and_fetches_no_article(prefect_harness, sample_
 
     article_paths = {lab["url"] for lab in expected_labels()}
     assert not [r for r in second if r.path.split("?")[0] in article_paths]
-    assert rows(sample_db_copy, "select id, url, content_sha256 from articles order by id") == before
+    assert (
+        rows(sample_db_copy, "select id, url, content_sha256 from articles order by id") == before
+    )
     assert rows(sample_db_copy, "select count(*) n from article_agencies")[0]["n"] == tags_before
     assert rows(sample_db_copy, "select count(distinct url) n from articles")[0]["n"] == len(before)
     last = rows(sample_db_copy, "select * from runs order by started_at desc limit 1")[0]
@@ -151,9 +165,13 @@ def test_flow_clusters_the_syndicated_festival_opening(sample_db):
 
     copies = [lab["title"] for lab in expected_labels() if lab["story"] == "festival-2023-opening"]
     assert len(copies) == 4
-    got = rows(sample_db, f"""select a.title, a.story_id, s.article_count, s.outlet_count
+    got = rows(
+        sample_db,
+        f"""select a.title, a.story_id, s.article_count, s.outlet_count
         from articles a join stories s on s.id = a.story_id
-        where a.title in ({",".join("?" * len(copies))})""", copies)
+        where a.title in ({",".join("?" * len(copies))})""",
+        copies,
+    )
     assert len(got) == 4 and len({r["story_id"] for r in got}) == 1
     assert (got[0]["article_count"], got[0]["outlet_count"]) == (4, 4)
     assert rows(sample_db, "select count(*) n from articles where story_id is null")[0]["n"] == 0

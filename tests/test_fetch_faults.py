@@ -13,15 +13,20 @@ from ingest.config import Politeness
 from ingest.fetch import Fetcher, TooLarge, decode_content, retry_after_seconds
 from ingest.loopback import LoopbackServer, free_port, send
 
-POLICY = Politeness(min_delay=0, concurrency=4, timeout=1.0, retries=2, max_bytes=200_000,
-                    max_redirects=4)
+POLICY = Politeness(
+    min_delay=0, concurrency=4, timeout=1.0, retries=2, max_bytes=200_000, max_redirects=4
+)
 PAGE = "<html><head><title>Trang</title></head><body><p>Hà Nội sáng tạo</p></body></html>"
 
 
 def fetch(server: LoopbackServer, path: str, archive=None, policy=POLICY, **kw):
     async def go():
-        async with Fetcher("TestBot/1 (+http://example.test)", archive=archive,
-                           backoff_base=0.01, retry_after_cap=2.0) as f:
+        async with Fetcher(
+            "TestBot/1 (+http://example.test)",
+            archive=archive,
+            backoff_base=0.01,
+            retry_after_cap=2.0,
+        ) as f:
             res = await f.fetch(server.base + path, policy, {f"127.0.0.1:{server.port}"}, **kw)
             return res, f
 
@@ -156,7 +161,9 @@ def test_gzip_body_decoded_and_archived_raw(tmp_path):
     payload = PAGE.encode()
     gz = gzip.compress(payload)
     archive = WarcArchive(tmp_path)
-    with LoopbackServer({"/g": lambda h: send(h, 200, gz, headers={"Content-Encoding": "gzip"})}) as srv:
+    with LoopbackServer(
+        {"/g": lambda h: send(h, 200, gz, headers={"Content-Encoding": "gzip"})}
+    ) as srv:
         res, _ = fetch(srv, "/g", archive=archive)
     archive.close()
     assert res.body == payload and res.raw_body == gz
@@ -166,8 +173,10 @@ def test_gzip_body_decoded_and_archived_raw(tmp_path):
 
 
 def test_redirect_loop_is_permanent():
-    routes = {"/a": lambda h: send(h, 302, headers={"Location": "/b"}),
-              "/b": lambda h: send(h, 302, headers={"Location": "/a"})}
+    routes = {
+        "/a": lambda h: send(h, 302, headers={"Location": "/b"}),
+        "/b": lambda h: send(h, 302, headers={"Location": "/a"}),
+    }
     with LoopbackServer(routes) as srv:
         res, _ = fetch(srv, "/a")
     assert res.outcome == "permanent" and "redirect loop" in res.error
@@ -184,8 +193,7 @@ def test_redirect_to_other_host_is_refused_and_recorded():
 
 def test_robots_disallow_is_never_fetched():
     robots = b"User-agent: *\nDisallow: /private/\n"
-    routes = {"/robots.txt": lambda h: send(h, 200, robots, "text/plain"),
-              "/private/page": ok_page}
+    routes = {"/robots.txt": lambda h: send(h, 200, robots, "text/plain"), "/private/page": ok_page}
     with LoopbackServer(routes) as srv:
         res, _ = fetch(srv, "/private/page")
         assert srv.count("/private/page") == 0
@@ -211,6 +219,7 @@ def test_host_down_is_transient():
     class Down:
         base = f"http://127.0.0.1:{port}"
         # same interface as LoopbackServer for fetch()
+
     Down.port = port
     res, _ = fetch(Down, "/a")
     assert res.outcome == "transient"
@@ -220,24 +229,37 @@ def test_host_down_is_transient():
 def test_per_host_delay_spaces_requests():
     policy = POLICY.model_copy(update={"min_delay": 0.3, "concurrency": 2})
     with LoopbackServer({"/p": ok_page}) as srv:
+
         async def go():
             async with Fetcher("TestBot/1") as f:
                 t0 = time.monotonic()
-                await asyncio.gather(*(f.fetch(f"{srv.base}/p?i={i}", policy,
-                                               {f"127.0.0.1:{srv.port}"}) for i in range(4)))
+                await asyncio.gather(
+                    *(
+                        f.fetch(f"{srv.base}/p?i={i}", policy, {f"127.0.0.1:{srv.port}"})
+                        for i in range(4)
+                    )
+                )
                 return time.monotonic() - t0
+
         elapsed = asyncio.run(go())
     # robots.txt + 4 pages, each at least 0.3 s apart
     assert elapsed >= 1.2
 
 
 def test_robots_fetched_once_per_host_under_concurrency():
-    with LoopbackServer({"/robots.txt": lambda h: send(h, 200, b"User-agent: *\n", "text/plain"),
-                         "*": ok_page}) as srv:
+    with LoopbackServer(
+        {"/robots.txt": lambda h: send(h, 200, b"User-agent: *\n", "text/plain"), "*": ok_page}
+    ) as srv:
+
         async def go():
             async with Fetcher("TestBot/1") as f:
-                return await asyncio.gather(*(f.fetch(f"{srv.base}/p{i}", POLICY,
-                                                      {f"127.0.0.1:{srv.port}"}) for i in range(20)))
+                return await asyncio.gather(
+                    *(
+                        f.fetch(f"{srv.base}/p{i}", POLICY, {f"127.0.0.1:{srv.port}"})
+                        for i in range(20)
+                    )
+                )
+
         results = asyncio.run(go())
         assert srv.count("/robots.txt") == 1
     assert all(r.outcome == "ok" for r in results)

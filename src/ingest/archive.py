@@ -20,8 +20,15 @@ from warcio.archiveiterator import ArchiveIterator
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
-HTTP_REASONS = {200: "OK", 301: "Moved Permanently", 302: "Found", 304: "Not Modified",
-                404: "Not Found", 410: "Gone", 500: "Internal Server Error"}
+HTTP_REASONS = {
+    200: "OK",
+    301: "Moved Permanently",
+    302: "Found",
+    304: "Not Modified",
+    404: "Not Found",
+    410: "Gone",
+    500: "Internal Server Error",
+}
 
 
 @dataclass
@@ -68,7 +75,10 @@ class WarcArchive:
         if fetched_at is not None:
             warc_headers["WARC-Date"] = fetched_at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
         record = writer.create_warc_record(
-            url, "response", payload=io.BytesIO(raw_body), http_headers=http_headers,
+            url,
+            "response",
+            payload=io.BytesIO(raw_body),
+            http_headers=http_headers,
             warc_headers_dict=warc_headers,
         )
         self._fh.seek(0, os.SEEK_END)

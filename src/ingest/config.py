@@ -24,8 +24,11 @@ class ConfigError(Exception):
     def __init__(self, file: str | Path, problems: list[str]):
         self.file = str(file)
         self.problems = problems
-        super().__init__(f"{self.file}: " + "; ".join(problems) if len(problems) == 1 else
-                         f"{self.file}:\n  - " + "\n  - ".join(problems))
+        super().__init__(
+            f"{self.file}: " + "; ".join(problems)
+            if len(problems) == 1
+            else f"{self.file}:\n  - " + "\n  - ".join(problems)
+        )
 
 
 def _check_url(value: str) -> str:
@@ -245,7 +248,9 @@ def load_sources(path: str | Path) -> SourcesFile:
     problems = []
     for i, s in enumerate(cfg.sources):
         if s.id in seen:
-            problems.append(f"sources[{i}] (id: {s.id}): duplicate id, first used by sources[{seen[s.id]}]")
+            problems.append(
+                f"sources[{i}] (id: {s.id}): duplicate id, first used by sources[{seen[s.id]}]"
+            )
         seen.setdefault(s.id, i)
     if problems:
         raise ConfigError(path, problems)

@@ -198,8 +198,14 @@ def index_article(db: sqlite_utils.Database, article_id: int, row: dict[str, Any
 def sync_sources(db: sqlite_utils.Database, sources: Iterable[Any]) -> None:
     db["sources"].upsert_all(
         (
-            {"id": s.id, "name": s.name, "kind": s.kind, "home": s.home,
-             "language": s.language, "enabled": int(s.enabled)}
+            {
+                "id": s.id,
+                "name": s.name,
+                "kind": s.kind,
+                "home": s.home,
+                "language": s.language,
+                "enabled": int(s.enabled),
+            }
             for s in sources
         ),
         pk="id",

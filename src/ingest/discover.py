@@ -51,8 +51,9 @@ def parse_sitemap(body: bytes) -> SitemapParse:
     data = maybe_gunzip(body)
     out = SitemapParse()
     try:
-        parser = etree.XMLParser(recover=True, huge_tree=True, resolve_entities=False,
-                                 no_network=True)
+        parser = etree.XMLParser(
+            recover=True, huge_tree=True, resolve_entities=False, no_network=True
+        )
         root = etree.fromstring(data, parser)
     except (etree.XMLSyntaxError, ValueError):
         root = None
@@ -138,9 +139,15 @@ class DiscoveryReport:
 class Discoverer:
     """Runs discovery for one source through a shared Fetcher."""
 
-    def __init__(self, fetcher: Fetcher, source: Source, cache: dict[str, dict] | None = None,
-                 since: date | None = None, progress: dict[str, dict] | None = None,
-                 budget: int | None = None):
+    def __init__(
+        self,
+        fetcher: Fetcher,
+        source: Source,
+        cache: dict[str, dict] | None = None,
+        since: date | None = None,
+        progress: dict[str, dict] | None = None,
+        budget: int | None = None,
+    ):
         self.f = fetcher
         self.s = source
         self.scope = source.scope_hosts()
@@ -153,8 +160,14 @@ class Discoverer:
         self._seen: set[str] = set()
         self._pattern = re.compile(source.article_pattern) if source.article_pattern else None
 
-    def _add(self, url: str, via: str, lastmod: str | None = None, title: str | None = None,
-             pattern: re.Pattern[str] | None = None) -> None:
+    def _add(
+        self,
+        url: str,
+        via: str,
+        lastmod: str | None = None,
+        title: str | None = None,
+        pattern: re.Pattern[str] | None = None,
+    ) -> None:
         if not is_http(url):
             return
         canon = canonicalize(url)
@@ -172,13 +185,19 @@ class Discoverer:
         self._seen.add(canon)
         self.report.found.append(Discovered(canon, self.s.id, via, lastmod, title))
 
-    async def _get(self, url: str, conditional: bool = True, end_of_pages: bool = False
-                   ) -> bytes | None:
+    async def _get(
+        self, url: str, conditional: bool = True, end_of_pages: bool = False
+    ) -> bytes | None:
         """Body of a discovery page, or None (recording why). `end_of_pages`: a 404/410 is the
         natural end of a paginated listing, not an error."""
         cached = self.cache.get(url, {}) if conditional else {}
-        res = await self.f.fetch(url, self.s.politeness, self.scope,
-                                 etag=cached.get("etag"), last_modified=cached.get("last_modified"))
+        res = await self.f.fetch(
+            url,
+            self.s.politeness,
+            self.scope,
+            etag=cached.get("etag"),
+            last_modified=cached.get("last_modified"),
+        )
         if res.outcome == "not_modified":
             self.report.not_modified += 1
             return None
@@ -191,11 +210,15 @@ class Discoverer:
             self.report.errors.append(f"{url}: {res.outcome} ({res.error})")
             return None
         if conditional:
-            self.report.cache_updates.append({
-                "url": url, "etag": res.headers.get("etag"),
-                "last_modified": res.headers.get("last-modified"),
-                "body_sha256": res.raw_sha256, "checked_at": res.fetched_at,
-            })
+            self.report.cache_updates.append(
+                {
+                    "url": url,
+                    "etag": res.headers.get("etag"),
+                    "last_modified": res.headers.get("last-modified"),
+                    "body_sha256": res.raw_sha256,
+                    "checked_at": res.fetched_at,
+                }
+            )
             if cached.get("body_sha256") and cached["body_sha256"] == res.raw_sha256:
                 self.report.not_modified += 1
                 return None
@@ -273,8 +296,9 @@ class Discoverer:
                     break
                 if not self._spend():
                     break
-                body = await self._get(url, conditional=(page == 1 and self.budget is None),
-                                       end_of_pages=page > 1)
+                body = await self._get(
+                    url, conditional=(page == 1 and self.budget is None), end_of_pages=page > 1
+                )
                 if body is None:
                     state["complete"] = True
                     break
@@ -334,5 +358,6 @@ class Discoverer:
             await self.search()
         self.report.progress = self.progress
         self.report.complete = not self.exhausted and all(
-            st.get("complete", True) for st in self.progress.values())
+            st.get("complete", True) for st in self.progress.values()
+        )
         return self.report

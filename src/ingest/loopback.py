@@ -21,8 +21,13 @@ class Hit:
     headers: dict[str, str]
 
 
-def send(h: BaseHTTPRequestHandler, status: int, body: bytes = b"",
-         ctype: str = "text/html; charset=utf-8", headers: dict[str, str] | None = None) -> None:
+def send(
+    h: BaseHTTPRequestHandler,
+    status: int,
+    body: bytes = b"",
+    ctype: str = "text/html; charset=utf-8",
+    headers: dict[str, str] | None = None,
+) -> None:
     h.send_response(status)
     h.send_header("Content-Type", ctype)
     h.send_header("Content-Length", str(len(body)))

@@ -20,8 +20,11 @@ def smoke_check(db_path: str | Path, metadata: str | Path | None = None) -> list
     problems: list[str] = []
 
     async def go() -> None:
-        for path in ("/", f"/{name}/articles.json?_size=1",
-                     f"/{name}/articles.json?_search=ha+noi&_size=1"):
+        for path in (
+            "/",
+            f"/{name}/articles.json?_size=1",
+            f"/{name}/articles.json?_search=ha+noi&_size=1",
+        ):
             resp = await ds.client.get(path)
             if resp.status_code != 200:
                 problems.append(f"GET {path} -> {resp.status_code}")

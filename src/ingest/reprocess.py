@@ -18,9 +18,16 @@ from .models import ArticleRecord, FetchResult
 from .stages import extract_and_tag, taxonomy_for
 
 
-def reprocess(db: sqlite_utils.Database, cfg: SourcesFile, taxonomy_path: str, raw_dir: str | Path,
-              *, source_id: str | None = None, article_ids: list[int] | None = None,
-              batch: int = 200) -> Counter:
+def reprocess(
+    db: sqlite_utils.Database,
+    cfg: SourcesFile,
+    taxonomy_path: str,
+    raw_dir: str | Path,
+    *,
+    source_id: str | None = None,
+    article_ids: list[int] | None = None,
+    batch: int = 200,
+) -> Counter:
     taxonomy = taxonomy_for(str(taxonomy_path))
     where, params = ["warc_file is not null"], []
     if source_id:
@@ -29,9 +36,13 @@ def reprocess(db: sqlite_utils.Database, cfg: SourcesFile, taxonomy_path: str, r
     if article_ids:
         where.append(f"id in ({','.join('?' for _ in article_ids)})")
         params += article_ids
-    rows = list(db.query(
-        f"select id, url, source_id, fetched_at, http_status, raw_sha256, warc_file, warc_offset,"
-        f" warc_record_id from articles where {' and '.join(where)} order by id", params))
+    rows = list(
+        db.query(
+            f"select id, url, source_id, fetched_at, http_status, raw_sha256, warc_file, warc_offset,"
+            f" warc_record_id from articles where {' and '.join(where)} order by id",
+            params,
+        )
+    )
     counts: Counter = Counter()
     sources = {s.id: s for s in cfg.sources}
     for i in range(0, len(rows), batch):
@@ -48,9 +59,14 @@ def reprocess(db: sqlite_utils.Database, cfg: SourcesFile, taxonomy_path: str, r
                     print(f"article {row['id']}: archive unreadable ({exc})")
                     continue
                 fetch = FetchResult(
-                    url=row["url"], final_url=stored.url or row["url"], status=row["http_status"],
-                    body=stored.body, fetched_at=row["fetched_at"], raw_sha256=row["raw_sha256"],
-                    warc_file=row["warc_file"], warc_offset=row["warc_offset"],
+                    url=row["url"],
+                    final_url=stored.url or row["url"],
+                    status=row["http_status"],
+                    body=stored.body,
+                    fetched_at=row["fetched_at"],
+                    raw_sha256=row["raw_sha256"],
+                    warc_file=row["warc_file"],
+                    warc_offset=row["warc_offset"],
                     warc_record_id=row["warc_record_id"],
                 )
                 rec = ArticleRecord(source_id=source.id, url=row["url"], fetch=fetch)

@@ -39,11 +39,20 @@ class SourceRun:
     host_down: bool = False
 
     def add(self, counts: dict[str, int]) -> None:
-        for key in ("fetched", "new", "updated", "relevant", "failed", "extract_failed",
-                    "missing_date", "layout_missing"):
+        for key in (
+            "fetched",
+            "new",
+            "updated",
+            "relevant",
+            "failed",
+            "extract_failed",
+            "missing_date",
+            "layout_missing",
+        ):
             setattr(self, key, getattr(self, key) + counts.get(key, 0))
-        self.failed += counts.get("too_large", 0) + counts.get("transient", 0) + counts.get(
-            "permanent", 0)
+        self.failed += (
+            counts.get("too_large", 0) + counts.get("transient", 0) + counts.get("permanent", 0)
+        )
         self.skipped_robots += counts.get("robots", 0)
         self.out_of_scope += counts.get("out_of_scope", 0)
 
@@ -69,13 +78,17 @@ def health(sr: SourceRun, recent_new: list[int]) -> tuple[str, list[str]]:
         broken.append("robots.txt blocks the crawler")
     processed = sr.new + sr.updated + sr.extract_failed
     if processed >= 3 and sr.extract_failed / processed > EXTRACT_FAIL_SHARE:
-        broken.append(f"extraction failed on {sr.extract_failed}/{processed} pages (layout change?)")
+        broken.append(
+            f"extraction failed on {sr.extract_failed}/{processed} pages (layout change?)"
+        )
     extracted = sr.new + sr.updated
     if extracted >= 3 and sr.missing_date / extracted > MISSING_DATE_SHARE:
         broken.append(f"no date found on {sr.missing_date}/{extracted} pages (layout change?)")
     if extracted >= 3 and sr.layout_missing / extracted > LAYOUT_MISSING_SHARE:
-        broken.append(f"article body or date element missing on {sr.layout_missing}/{extracted}"
-                      " pages (layout change?)")
+        broken.append(
+            f"article body or date element missing on {sr.layout_missing}/{extracted}"
+            " pages (layout change?)"
+        )
     if sr.discovered == 0 and not sr.not_modified and not sr.host_down:
         broken.append("discovery found no article URL (feed or sitemap broken?)")
     history = [*recent_new, sr.new]
@@ -98,31 +111,63 @@ def recent_new_counts(db: sqlite_utils.Database, source_id: str, limit: int) -> 
 def start_run(db: sqlite_utils.Database, run_id: str, started_at: str, n_sources: int) -> None:
     with db.atomic():
         # the caller holds the writer lock, so a run still marked running was killed or crashed
-        db.execute("update runs set status = 'aborted', message = coalesce(message,"
-                   " 'did not finish: killed, crashed or out of disk space') where status = 'running'")
-        db["runs"].upsert({"id": run_id, "started_at": started_at, "status": "running",
-                           "sources": n_sources}, pk="id")
+        db.execute(
+            "update runs set status = 'aborted', message = coalesce(message,"
+            " 'did not finish: killed, crashed or out of disk space') where status = 'running'"
+        )
+        db["runs"].upsert(
+            {"id": run_id, "started_at": started_at, "status": "running", "sources": n_sources},
+            pk="id",
+        )
 
 
-def record_source_run(db: sqlite_utils.Database, run_id: str, started_at: str,
-                      sr: SourceRun) -> tuple[str, list[str]]:
+def record_source_run(
+    db: sqlite_utils.Database, run_id: str, started_at: str, sr: SourceRun
+) -> tuple[str, list[str]]:
     status, flags = health(sr, recent_new_counts(db, sr.source_id, NO_NEW_NIGHTS - 1))
     with db.atomic():
-        db["source_runs"].upsert({
-            "run_id": run_id, "source_id": sr.source_id, "started_at": started_at,
-            "discovered": sr.discovered, "fetched": sr.fetched, "not_modified": sr.not_modified,
-            "new": sr.new, "updated": sr.updated, "relevant": sr.relevant, "failed": sr.failed,
-            "skipped_robots": sr.skipped_robots, "out_of_scope": sr.out_of_scope,
-            "requests": sr.requests, "duration_s": round(sr.duration_s, 3), "status": status,
-            "health": "; ".join(flags) or None,
-            "error_summary": "\n".join(sr.errors[:20]) or None,
-        }, pk=("run_id", "source_id"))
+        db["source_runs"].upsert(
+            {
+                "run_id": run_id,
+                "source_id": sr.source_id,
+                "started_at": started_at,
+                "discovered": sr.discovered,
+                "fetched": sr.fetched,
+                "not_modified": sr.not_modified,
+                "new": sr.new,
+                "updated": sr.updated,
+                "relevant": sr.relevant,
+                "failed": sr.failed,
+                "skipped_robots": sr.skipped_robots,
+                "out_of_scope": sr.out_of_scope,
+                "requests": sr.requests,
+                "duration_s": round(sr.duration_s, 3),
+                "status": status,
+                "health": "; ".join(flags) or None,
+                "error_summary": "\n".join(sr.errors[:20]) or None,
+            },
+            pk=("run_id", "source_id"),
+        )
     return status, flags
 
 
-def finish_run(db: sqlite_utils.Database, run_id: str, finished_at: str, status: str,
-               totals: dict[str, int], duration_s: float, message: str) -> None:
+def finish_run(
+    db: sqlite_utils.Database,
+    run_id: str,
+    finished_at: str,
+    status: str,
+    totals: dict[str, int],
+    duration_s: float,
+    message: str,
+) -> None:
     with db.atomic():
-        db["runs"].update(run_id, {"finished_at": finished_at, "status": status,
-                                   "duration_s": round(duration_s, 3), "message": message,
-                                   **totals})
+        db["runs"].update(
+            run_id,
+            {
+                "finished_at": finished_at,
+                "status": status,
+                "duration_s": round(duration_s, 3),
+                "message": message,
+                **totals,
+            },
+        )

@@ -53,20 +53,30 @@ def taxonomy_for(path: str):
     return _taxonomy(path, Path(path).stat().st_mtime)
 
 
-def discover(source: Source, settings: RunSettings, cache: dict[str, dict],
-             *, backfill: bool = False, since: date | None = None,
-             progress: dict[str, dict] | None = None, budget: int | None = None
-             ) -> tuple[DiscoveryReport, dict[str, tuple[str, str | None]], int]:
+def discover(
+    source: Source,
+    settings: RunSettings,
+    cache: dict[str, dict],
+    *,
+    backfill: bool = False,
+    since: date | None = None,
+    progress: dict[str, dict] | None = None,
+    budget: int | None = None,
+) -> tuple[DiscoveryReport, dict[str, tuple[str, str | None]], int]:
     """Discovery for one source; returns the report, the robots cache and the request count.
 
     A backfill passes the saved walker positions and a page budget for this round."""
 
     async def go():
-        async with Fetcher(settings.user_agent, global_concurrency=settings.global_concurrency,
-                           backoff_base=settings.backoff_base,
-                           retry_after_cap=settings.retry_after_cap) as f:
-            report = await Discoverer(f, source, cache, since=since, progress=progress,
-                                      budget=budget).run(backfill=backfill)
+        async with Fetcher(
+            settings.user_agent,
+            global_concurrency=settings.global_concurrency,
+            backoff_base=settings.backoff_base,
+            retry_after_cap=settings.retry_after_cap,
+        ) as f:
+            report = await Discoverer(
+                f, source, cache, since=since, progress=progress, budget=budget
+            ).run(backfill=backfill)
             return report, f.robots_cache(), f.stats.requests
 
     return run_async(go())
@@ -78,8 +88,12 @@ def extract_and_tag(record: ArticleRecord, source: Source, taxonomy) -> ArticleR
     from .extract import extract
 
     assert record.fetch is not None
-    ex = extract(record.fetch.body, url=record.fetch.final_url, overrides=source.extract,
-                 encoding=header_charset(record.fetch.headers.get("content-type")))
+    ex = extract(
+        record.fetch.body,
+        url=record.fetch.final_url,
+        overrides=source.extract,
+        encoding=header_charset(record.fetch.headers.get("content-type")),
+    )
     record.extracted = ex
     if ex.ok:
         record.classification = classify(ex.title, ex.text, taxonomy, lead=ex.lead)
@@ -110,18 +124,26 @@ def article_key(record: ArticleRecord, source: Source) -> str:
     return canonicalize(record.fetch.final_url if record.fetch else record.url)
 
 
-def process(source: Source, found: list[Discovered], settings: RunSettings,
-            robots_cache: dict[str, tuple[str, str | None]] | None = None) -> ProcessedBatch:
+def process(
+    source: Source,
+    found: list[Discovered],
+    settings: RunSettings,
+    robots_cache: dict[str, tuple[str, str | None]] | None = None,
+) -> ProcessedBatch:
     """Fetch a batch of article URLs politely, archive every response, extract and tag them."""
     archive = WarcArchive(settings.raw_dir, prefix=source.id)
     batch = ProcessedBatch(source.id, warc_file=archive.name)
     scope = source.scope_hosts()
 
     async def go() -> list[FetchResult]:
-        async with Fetcher(settings.user_agent, global_concurrency=settings.global_concurrency,
-                           archive=archive, backoff_base=settings.backoff_base,
-                           retry_after_cap=settings.retry_after_cap,
-                           robots_cache=robots_cache) as f:
+        async with Fetcher(
+            settings.user_agent,
+            global_concurrency=settings.global_concurrency,
+            archive=archive,
+            backoff_base=settings.backoff_base,
+            retry_after_cap=settings.retry_after_cap,
+            robots_cache=robots_cache,
+        ) as f:
             results = await asyncio.gather(
                 *(f.fetch(d.url, source.politeness, scope) for d in found)
             )

@@ -44,8 +44,11 @@ def canonicalize(url: str, base: str | None = None) -> str:
     path = parts.path or "/"
     path = _AMP_SUFFIX.sub("", path) or "/"
     path = re.sub(r"/{2,}", "/", path)
-    query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True)
-             if not TRACKING_PARAMS.match(k)]
+    query = [
+        (k, v)
+        for k, v in parse_qsl(parts.query, keep_blank_values=True)
+        if not TRACKING_PARAMS.match(k)
+    ]
     return urlunsplit((scheme, _netloc(scheme, host, port), path, urlencode(query), ""))
 
 

@@ -31,8 +31,13 @@ def validate(sources: str, taxonomy: str) -> None:
     load_taxonomy(taxonomy)
 
 
-def run_flow(args: argparse.Namespace, *, backfill: bool = False, since: date | None = None,
-             sources_path: str | None = None) -> int:
+def run_flow(
+    args: argparse.Namespace,
+    *,
+    backfill: bool = False,
+    since: date | None = None,
+    sources_path: str | None = None,
+) -> int:
     from pipelines.nightly import nightly
 
     from ..lock import RunLocked
@@ -46,10 +51,17 @@ def run_flow(args: argparse.Namespace, *, backfill: bool = False, since: date | 
         flow = nightly.with_options(task_runner=DaskTaskRunner(address=args.dask))
     t0 = time.monotonic()
     try:
-        state = flow(sources_path=sources_path, taxonomy_path=args.taxonomy, db_path=args.db,
-                     raw_dir=args.raw_dir, only=getattr(args, "only", None) or None,
-                     publish=not getattr(args, "no_publish", False), backfill=backfill,
-                     since=since, return_state=True)
+        state = flow(
+            sources_path=sources_path,
+            taxonomy_path=args.taxonomy,
+            db_path=args.db,
+            raw_dir=args.raw_dir,
+            only=getattr(args, "only", None) or None,
+            publish=not getattr(args, "no_publish", False),
+            backfill=backfill,
+            since=since,
+            return_state=True,
+        )
     except RunLocked as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 3
@@ -59,15 +71,19 @@ def run_flow(args: argparse.Namespace, *, backfill: bool = False, since: date | 
             print(f"error: {summary}", file=sys.stderr)
             return 3
         if isinstance(summary, sqlite3.DatabaseError):
-            print(f"error: cannot use database {args.db}: {summary} (left untouched)",
-                  file=sys.stderr)
+            print(
+                f"error: cannot use database {args.db}: {summary} (left untouched)", file=sys.stderr
+            )
             return 2
         print(f"error: {type(summary).__name__}: {summary}", file=sys.stderr)
         return 2 if isinstance(summary, ConfigError | ValueError | OSError) else 1
     summary = summary if isinstance(summary, dict) else {}
-    print(f"run {summary.get('run_id', '?')}: {state.name} in {time.monotonic() - t0:.1f}s — "
-          + ", ".join(f"{k}={v}" for k, v in summary.items()
-                      if k not in ("run_id", "status", "message")))
+    print(
+        f"run {summary.get('run_id', '?')}: {state.name} in {time.monotonic() - t0:.1f}s — "
+        + ", ".join(
+            f"{k}={v}" for k, v in summary.items() if k not in ("run_id", "status", "message")
+        )
+    )
     if state.message:
         print(state.message)
     return 1 if state.is_failed() else 0
@@ -90,8 +106,10 @@ def datasette_command(db: str, port: int, host: str = "127.0.0.1") -> list[str]:
 
 def cmd_serve(args: argparse.Namespace) -> int:
     if not Path(args.db).exists():
-        print(f"error: database {args.db} does not exist; run `ingest run` or `ingest demo` first",
-              file=sys.stderr)
+        print(
+            f"error: database {args.db} does not exist; run `ingest run` or `ingest demo` first",
+            file=sys.stderr,
+        )
         return 2
     cmd = datasette_command(args.db, args.port, args.host)
     print(f"Datasette on http://{args.host}:{args.port}/  (Ctrl-C to stop)")
@@ -132,8 +150,9 @@ def cmd_reprocess(args: argparse.Namespace) -> int:
         from ..taxonomy import load_taxonomy, sync_taxonomy
 
         sync_taxonomy(db, load_taxonomy(args.taxonomy))
-        counts = reprocess(db, cfg, args.taxonomy, raw, source_id=args.source,
-                           article_ids=args.id or None)
+        counts = reprocess(
+            db, cfg, args.taxonomy, raw, source_id=args.source, article_ids=args.id or None
+        )
         from ..stories import assign_stories
 
         assign_stories(db)  # re-extracted text may join or leave stories
@@ -174,4 +193,3 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--source", help="only this source")
     p.add_argument("--id", type=int, action="append", help="only these article ids")
     p.set_defaults(func=cmd_reprocess)
-
