@@ -77,6 +77,26 @@ def test_search_page_ranks_and_highlights(client: SyncClient) -> None:
     assert "<mark>Lễ hội Thiết kế</mark> sáng tạo Hà Nội 2023" in html
 
 
+@pytest.mark.parametrize(
+    ("limit", "offset"),
+    [
+        (2, 0),  # the page is all phrase matches: the rest is never ranked
+        (2, 1),  # the phrase tier ends on this page; the rest fills it
+        (2, 2),  # past the phrase tier: its size decides where the rest starts
+        (5, 3),  # past the end
+    ],
+)
+def test_ranked_pages_cross_the_phrase_tier(client: SyncClient, limit: int, offset: int) -> None:
+    """Pages of `/-/search`: phrase matches first, then the rest, no article twice or lost."""
+    from ingest.datasette_plugin import ranked_ids
+
+    db = client.ds.get_database("kb")
+    run = client.loop.run_until_complete
+    whole = run(ranked_ids(db, "le hoi thiet ke", "", 10, 0))
+    assert sorted(whole[:2]) == [1, 2] and whole[2:] == [6]
+    assert run(ranked_ids(db, "le hoi thiet ke", "", limit, offset)) == whole[offset:][:limit]
+
+
 def test_search_page_without_diacritics_finds_the_broadcaster(client: SyncClient) -> None:
     html = client.get("/-/search?q=dai+phat+thanh").text
     assert re.findall(r'data-article-id="(\d+)"', html) == ["3"]

@@ -47,6 +47,22 @@ def test_sample_database_has_tagged_articles(conn: sqlite3.Connection) -> None:
     assert relevant > 0 and tags > 0
 
 
+def test_stored_folded_copy_lines_up_with_the_passage_body(conn: sqlite3.Connection) -> None:
+    """Passages reuse the FTS table's folded copy only if it is the body folded char for char."""
+    from ingest.datasette_plugin import BODY_SQL, passage_window
+    from ingest.textnorm import fold
+
+    rows = conn.execute(
+        f"select {BODY_SQL} as body, f.folded from articles a join articles_fts f on f.rowid = a.id"
+    ).fetchall()
+    assert len(rows) == conn.execute("select count(*) from articles").fetchone()[0] > 40
+    for row in rows:
+        assert row["folded"] == fold(row["body"])
+        for q in ("le hoi thiet ke", "dai phat thanh", "sang tao"):
+            fast = passage_window(row["body"], q, folded=row["folded"])
+            assert fast == passage_window(row["body"], q)
+
+
 @pytest.mark.parametrize(
     ("plain", "marked", "needle"),
     [

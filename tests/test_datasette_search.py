@@ -14,6 +14,7 @@ from ingest.datasette_plugin import (
     passage_window,
     prepare_connection,
     vn_fts_query,
+    vn_fts_tiers,
     vn_passage,
     warc_path,
 )
@@ -40,6 +41,30 @@ from ingest.db import folded_document
 )
 def test_vn_fts_query(query: str, expected: str) -> None:
     assert vn_fts_query(query) == expected
+
+
+@pytest.mark.parametrize(
+    ("query", "phrases", "rest"),
+    [
+        ("dai phat thanh", '"dai phat thanh"', '(("dai" "phat" "thanh")) NOT ("dai phat thanh")'),
+        ('"dai phat thanh"', '"dai phat thanh"', '""'),  # already a phrase: one tier
+        ("festival", '"festival"', '""'),
+        ("sang tao* ha noi", '("sang" "tao"* "ha" "noi")', '""'),  # a prefix: no phrase run
+        (
+            "le hoi OR thiet ke -abc",
+            '("le hoi" OR "thiet ke") NOT "abc"',
+            '(("le" "hoi") OR ("thiet" "ke")) NOT ("le hoi" OR "thiet ke") NOT "abc"',
+        ),
+        ("", '""', '""'),
+    ],
+)
+def test_vn_fts_tiers(query: str, phrases: str, rest: str) -> None:
+    assert vn_fts_tiers(query) == (phrases, rest)
+
+
+def test_unranked_filter_drops_only_the_phrase_boost() -> None:
+    assert vn_fts_query("le hoi thiet ke", ranked=False) == '("le" "hoi" "thiet" "ke")'
+    assert vn_fts_query('"sang tao" -thiet', ranked=False) == '"sang tao" NOT "thiet"'
 
 
 def test_decomposed_input_folds_like_composed() -> None:
@@ -96,6 +121,31 @@ def test_sql_match(fts: sqlite3.Connection, query: str, expected: list[int]) -> 
     assert _ids(fts, query) == expected
 
 
+@pytest.mark.parametrize(
+    "query",
+    [
+        "le hoi thiet ke",
+        "dai phat thanh",
+        "dai",
+        "le hoi OR dai",
+        "hoi -tet",
+        "đại hội",
+        '"le hoi"',
+    ],
+)
+def test_tiers_and_filter_partition_the_matches(fts: sqlite3.Connection, query: str) -> None:
+    """Phrase tier + rest = every match of the ranked form = the filter form; no overlap."""
+
+    def ids(form: str) -> list[int]:
+        sql = "select rowid from f where f match vn_fts_query(?, ?) order by rowid"
+        return [r[0] for r in fts.execute(sql, (query, form))]
+
+    everything = ids("ranked")
+    assert everything and ids("filter") == everything
+    phrases, rest = ids("phrases"), ids("rest")
+    assert sorted(phrases + rest) == everything
+
+
 def test_sql_functions_registered(fts: sqlite3.Connection) -> None:
     row = fts.execute(
         "select vn_fold('Đài Phát thanh'), escape_fts('Đài'), vn_passage('Đài Phát thanh', 'dai')"
@@ -110,6 +160,10 @@ def test_match_spans_index_the_original_text() -> None:
     # syllables must be whole words: "hà" does not match inside "Hàng"
     assert match_spans("Hàng Đào", "ha") == []
     assert match_spans("x_đào", "dao") == [(2, 5)]
+    # the word must stand alone on both sides, also when it recurs right after a longer word
+    assert match_spans("xkhong khong, khongx", "khong") == [(7, 12)]
+    assert match_spans("khong gian; xkhong gian", "khong gian") == [(0, 10), (19, 23)]
+    assert match_spans("Sáng tạo, sángtạo", "sang*") == [(0, 4), (10, 17)]
 
 
 def test_passage_is_original_text_around_the_hit() -> None:
