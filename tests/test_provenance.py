@@ -109,7 +109,9 @@ def test_flipping_a_byte_of_the_compressed_file_is_detected(sample_db_copy):
     path.write_bytes(bytes(data))
     found = verify_archive(db, raw)
     assert [m.article_id for m in found] == [aid]
-    assert found[0].reason.startswith(("record unreadable", "sha256 differs"))
+    # where the flipped byte lands (it depends on the record sizes) decides which check trips
+    # first: gzip/deflate fails, the WARC headers come out garbled, or the payload hash differs
+    assert found[0].reason.startswith(("record unreadable", "record id", "sha256 differs"))
 
 
 def test_missing_archive_file_is_reported(sample_db_copy):
