@@ -52,6 +52,12 @@ class Politeness(Strict):
     max_redirects: int = Field(5, ge=0, le=20)
     retries: int = Field(3, ge=0, le=10)
     max_articles_per_run: int = Field(500, ge=1)
+    max_refetch_per_run: int = Field(
+        50,
+        ge=0,
+        description="articles fetched again per run because a sitemap or feed dates them after"
+        " our copy (corrections, updates); 0 = never",
+    )
 
 
 class Listing(Strict):

@@ -11,7 +11,7 @@ import gzip
 import io
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from urllib.parse import quote_plus
 
@@ -20,6 +20,7 @@ from lxml import etree, html
 
 from .config import Source
 from .fetch import Fetcher
+from .lastmod import later_date
 from .models import Discovered
 from .urls import canonicalize, in_scope, is_http, netloc_of
 
@@ -158,6 +159,7 @@ class Discoverer:
         self.budget = budget  # pages this round may fetch (None: unlimited)
         self.exhausted = False
         self._seen: set[str] = set()
+        self._found_at: dict[str, int] = {}  # canonical URL -> its index in report.found
         self._pattern = re.compile(source.article_pattern) if source.article_pattern else None
 
     def _add(
@@ -172,6 +174,12 @@ class Discoverer:
             return
         canon = canonicalize(url)
         if canon in self._seen:
+            # a feed gives the publication day, a sitemap the time of the last edit: keep the
+            # later one, which is what tells the loader the page changed since our copy
+            i = self._found_at.get(canon)
+            if i is not None and lastmod:
+                d = self.report.found[i]
+                self.report.found[i] = replace(d, lastmod=later_date(d.lastmod, lastmod))
             return
         if not in_scope(canon, self.scope):
             self.report.out_of_scope.append(canon)
@@ -183,6 +191,7 @@ class Discoverer:
         if self.since and lastmod and lastmod[:10] < self.since.isoformat():
             return
         self._seen.add(canon)
+        self._found_at[canon] = len(self.report.found)
         self.report.found.append(Discovered(canon, self.s.id, via, lastmod, title))
 
     async def _get(

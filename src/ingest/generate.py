@@ -16,6 +16,7 @@ robots.txt newly blocking the crawler, new articles appearing on a later night.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import random
 import threading
@@ -117,6 +118,7 @@ class GenArticle:
     published: datetime
     initiatives: tuple[str, ...]
     agencies: tuple[str, ...]
+    modified: datetime | None = None  # set by GeneratedSite.edit: the sitemap's lastmod
 
 
 def make_article(n: int, seed: int = 0) -> GenArticle:
@@ -257,6 +259,15 @@ class GeneratedSite:
             del self._articles[count:]
             self._by_path = {a.path: a for a in self._articles}
 
+    def edit(self, n: int, title: str, modified: datetime) -> GenArticle:
+        """Rewrite article n's headline, dated `modified` in the sitemap (a correction)."""
+        with self._lock:
+            old = self._articles[n]
+            new = dataclasses.replace(old, title=title, modified=modified)
+            self._articles[n] = new
+            self._by_path[new.path] = new
+            return new
+
     @property
     def articles(self) -> list[GenArticle]:
         with self._lock:
@@ -297,7 +308,8 @@ class GeneratedSite:
         ]
         for a in sorted(self.articles, key=lambda a: a.published, reverse=True):
             out.append(
-                f"<url><loc>{self.url(a)}</loc><lastmod>{a.published.isoformat()}</lastmod></url>"
+                f"<url><loc>{self.url(a)}</loc>"
+                f"<lastmod>{(a.modified or a.published).isoformat()}</lastmod></url>"
             )
         out.append("</urlset>")
         return "".join(out).encode("utf-8")

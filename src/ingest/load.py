@@ -17,6 +17,7 @@ from .config import Source
 from .db import index_article
 from .discover import DiscoveryReport
 from .fetch import now_vn
+from .lastmod import changed_since, later_date
 from .models import ArticleRecord, Tag
 from .stages import article_key, classification_summary, content_sha256
 
@@ -78,10 +79,20 @@ def record_discovery(
                     pk=("source_id", "walker"),
                 )
         for d in report.found:
-            if db.execute("select 1 from frontier where url = ?", [d.url]).fetchone():
+            known = db.execute(
+                "select f.state, f.lastmod, a.fetched_at from frontier f"
+                " left join articles a on a.id = f.article_id where f.url = ?",
+                [d.url],
+            ).fetchone()
+            if known:
+                state, lastmod, fetched_at = known
+                if state in ("fetched", "not_modified") and changed_since(
+                    d.lastmod, fetched_at, now_vn()
+                ):
+                    state = "changed"
                 db.execute(
-                    "update frontier set last_seen = ?, lastmod = coalesce(?, lastmod) where url = ?",
-                    [now, d.lastmod, d.url],
+                    "update frontier set last_seen = ?, lastmod = ?, state = ? where url = ?",
+                    [now, later_date(lastmod, d.lastmod), state, d.url],
                 )
                 continue
             db["frontier"].insert(
@@ -109,9 +120,10 @@ def record_discovery(
 
 
 def due_urls(db: sqlite_utils.Database, source: Source, limit: int) -> list[dict]:
-    """URLs to fetch now: new ones, and failed or quarantined ones whose retry time has come."""
+    """URLs to fetch now: new ones, failed or quarantined ones whose retry time has come, then
+    up to `max_refetch_per_run` articles whose sitemap or feed date moved past our copy."""
     now = _iso(now_vn())
-    return list(
+    due = list(
         db.query(
             "select url, found_via, lastmod from frontier where source_id = ? and ("
             " state = 'new' or (state in ('failed', 'quarantined') and coalesce(next_try, '') <= ?))"
@@ -119,6 +131,14 @@ def due_urls(db: sqlite_utils.Database, source: Source, limit: int) -> list[dict
             [source.id, now, limit],
         )
     )
+    room = min(limit - len(due), source.politeness.max_refetch_per_run)
+    if room > 0:
+        due += db.query(
+            "select url, found_via, lastmod from frontier where source_id = ? and state = 'changed'"
+            " order by coalesce(lastmod, '') desc limit ?",
+            [source.id, room],
+        )
+    return due
 
 
 def _tag_rows(article_id: int, tags: list[Tag], key: str, version: str) -> list[dict]:
