@@ -281,3 +281,45 @@ def test_merged_provincial_department_is_not_hanois(tax):
     assert classify("", text, tax).agencies == []
     former = "Sở Văn hóa, Thể thao và Du lịch Hà Nội chủ trì Lễ hội Thiết kế sáng tạo Hà Nội."
     assert ids(classify("", former, tax).agencies) == ["doc_sports"]
+
+
+ISSUER = (
+    "Lễ hội Thiết kế sáng tạo Hà Nội năm nay kéo dài mười ngày. "
+    "Theo Kế hoạch số 229/KH-UBND ngày 25/8/2022 của UBND thành phố, các trường được mời tham gia."
+)
+
+
+@pytest.mark.parametrize(
+    ("text", "agencies"),
+    [
+        (ISSUER, []),  # only cited as the plan's issuer
+        (ISSUER + " UBND thành phố giao Sở VH&TT chủ trì.", ["hanoi_pc", "doc_sports"]),
+        (
+            "UBND thành phố ban hành Kế hoạch 97/KH-UBND về Lễ hội Thiết kế sáng tạo Hà Nội.",
+            ["hanoi_pc"],  # issuing it is the news: the name is the subject, not after "của"
+        ),
+        (
+            "Lễ hội Thiết kế sáng tạo Hà Nội cụ thể hóa Nghị quyết 09-NQ/TU của Thành ủy.",
+            [],
+        ),
+        (  # typed without marks
+            "Le hoi Thiet ke sang tao Ha Noi theo Ke hoach so 12/KH-UBND cua UBND thanh pho.",
+            [],
+        ),
+        (
+            "Trung tâm Thiết kế sáng tạo Hà Nội hoạt động trong khuôn viên Bảo tàng Hà Nội.",
+            [],  # a venue
+        ),
+        (
+            "Bảo tàng Hà Nội phối hợp tổ chức Lễ hội Thiết kế sáng tạo Hà Nội tại Bảo tàng Hà Nội.",
+            ["hanoi_museum"],  # the venue mention does not cancel the acting one
+        ),
+    ],
+)
+def test_issuer_and_venue_mentions_are_not_acting(tax, text, agencies):
+    r = classify("", text, tax)
+    assert r.relevant is True
+    assert ids(r.agencies) == agencies
+    check_offsets(r.agencies, {"text": text})
+    if agencies == ["hanoi_museum"]:
+        assert r.agencies[0].evidence.startswith("Bảo tàng Hà Nội phối hợp")

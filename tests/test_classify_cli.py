@@ -87,3 +87,11 @@ def test_eval_tags_fails_below_a_floor(tmp_path, capsys):
     args = parse(["eval-tags", "--quiet", "--floors", str(floors)])
     assert args.func(args) == 1
     assert "BELOW FLOOR: relevance_f1" in capsys.readouterr().err
+
+
+def test_eval_tags_broken_floors_file_is_a_clear_error(tmp_path, capsys):
+    floors = tmp_path / "floors.json"
+    floors.write_text('{"relevance_f1": "high"', encoding="utf-8")
+    args = parse(["eval-tags", "--quiet", "--floors", str(floors)])
+    assert args.func(args) == 2
+    assert capsys.readouterr().err.startswith(f"error: {floors}: cannot read the floors: ")

@@ -201,6 +201,8 @@ class Compiled:
     block_header: re.Pattern[str] | None
     block_start: re.Pattern[str] | None
     credit: re.Pattern[str] | None
+    issuer: re.Pattern[str] | None = None
+    venue: re.Pattern[str] | None = None
     not_after: dict[str, re.Pattern[str]] = field(default_factory=dict)
     not_before: dict[str, re.Pattern[str]] = field(default_factory=dict)
     label_veto: dict[str, re.Pattern[str]] = field(default_factory=dict)
@@ -289,6 +291,17 @@ def compile_taxonomy(taxonomy: Taxonomy) -> Compiled:
     if bp.credit_prefixes:
         credit_seqs = [_atoms(fold(s)) for p in bp.credit_prefixes for s in expand_alias(p)]
         credit = re.compile(r"(?<!\w)(?:" + _trie_regex(credit_seqs) + r")\s*:[^.:;()\[\]]*$")
+    roles = taxonomy.agency_roles
+    issuer = venue = None
+    if roles.issuer_documents:
+        # "<document> [số] <number>[ ngày d/m[/y]] của " right before the name, any marks
+        so, ngay, cua = (_trie_regex(_seqs([w])) for w in ("số", "ngày", "của"))
+        issuer = re.compile(
+            r"(?<!\w)(?:" + _trie_regex(_seqs(roles.issuer_documents)) + rf")\s+(?:{so}\s+)?"
+            rf"\d[\w/.\-]*(?:\s+{ngay}\s+\d{{1,2}}/\d{{1,2}}(?:/\d{{2,4}})?)?\s+{cua}\s+$"
+        )
+    if roles.venue_words:
+        venue = re.compile(r"(?<!\w)(?:" + _trie_regex(_seqs(roles.venue_words)) + r")\s+$")
     context_re = _bounded(list(cseqs.values()))
     # Label aliases that contain a context word ("Sở VH&TT Hà Nội"): the one pass over the text
     # matches the alias, so the context word inside it is looked up within the match.
@@ -303,6 +316,8 @@ def compile_taxonomy(taxonomy: Taxonomy) -> Compiled:
         block_header=_prefix_regex(bp.block_headers, whole_line=True),
         block_start=_prefix_regex(bp.block_headers, whole_line=False),
         credit=credit,
+        issuer=issuer,
+        venue=venue,
     )
     for lab, _kind in labels:
         if lab.not_after:
@@ -586,6 +601,14 @@ def _is_credit(comp: Compiled, fld: _Field, sent: _Sentence, fpos: int) -> bool:
     return comp.credit.search(fld.folded, sent.fstart, fpos) is not None
 
 
+def _not_acting(comp: Compiled, fld: _Field, sent: _Sentence, fpos: int) -> bool:
+    """True when the name is cited as a document's issuer or stands for a venue."""
+    text = fld.folded
+    if comp.issuer is not None and comp.issuer.search(text, max(sent.fstart, fpos - 90), fpos):
+        return True
+    return comp.venue is not None and comp.venue.search(text, max(sent.fstart, fpos - 30), fpos)
+
+
 def classify(title: str, text: str, taxonomy: Taxonomy, *, lead: str = "") -> Classification:
     """Decide relevance and tag initiatives and agencies, each with its proving sentence."""
     comp = compile_taxonomy(taxonomy)
@@ -617,7 +640,9 @@ def classify(title: str, text: str, taxonomy: Taxonomy, *, lead: str = "") -> Cl
                         ctx_ok = _context_ok(fld, idx, taxonomy.context.window, doc_hanoi)
                     if not ctx_ok:
                         continue
-                if entry.kind == "agency" and _is_credit(comp, fld, sent, pos):
+                if entry.kind == "agency" and (
+                    _is_credit(comp, fld, sent, pos) or _not_acting(comp, fld, sent, pos)
+                ):
                     continue
                 if entry.context and entry.kind == "agency" and _other_place_after(comp, fld, end):
                     continue

@@ -220,9 +220,15 @@ def format_report(report: Report, *, show_errors: bool = True) -> str:
 
 
 def load_floors(path: str | Path = DEFAULT_FLOORS) -> dict[str, float]:
-    with open(path, encoding="utf-8") as f:
-        data = json.load(f)
-    return {k: float(v) for k, v in data.items() if not k.startswith("_")}
+    """The floors file: {"figure name": minimum, ...}; a broken file is a clear ValueError."""
+    try:
+        with open(path, encoding="utf-8") as f:
+            data = json.load(f)
+        if not isinstance(data, dict):
+            raise ValueError("expected a JSON object of figure names and floors")
+        return {k: float(v) for k, v in data.items() if not k.startswith("_")}
+    except (OSError, ValueError, TypeError) as exc:
+        raise ValueError(f"{path}: cannot read the floors: {exc}") from None
 
 
 def below_floors(figures: dict[str, float], floors: dict[str, float]) -> list[str]:

@@ -126,6 +126,16 @@ class Boilerplate(_Strict):
     credit_prefixes: list[str] = []  # "Ảnh: Sở VH&TT" inside a line: the name is a credit
 
 
+class AgencyRoles(_Strict):
+    """Places in a sentence where an agency's name does not mean the agency acts in the story."""
+
+    # "Kế hoạch số 229/KH-UBND ngày 25/8/2022 của UBND thành phố": the name after a numbered
+    # document and "của" is the document's issuer, cited, not acting
+    issuer_documents: list[str] = []
+    # "trong khuôn viên Bảo tàng Hà Nội": the name right after one of these is a venue
+    venue_words: list[str] = []
+
+
 class Signal(_Strict):
     """A phrase that adds to the relevance score without being a label (e.g. "thiết kế sáng tạo")."""
 
@@ -139,6 +149,7 @@ class Taxonomy(_Strict):
     relevance: Relevance = Relevance()
     context: Context
     boilerplate: Boilerplate = Boilerplate()
+    agency_roles: AgencyRoles = AgencyRoles()
     signals: list[Signal] = []
     initiatives: list[Initiative] = Field(min_length=1)
     agencies: list[Agency] = Field(min_length=1)

@@ -119,7 +119,12 @@ def run_eval(args: argparse.Namespace) -> int:
     figures = report.figures()
     print("\nfigures: " + json.dumps(figures))
     if not args.samplesites and args.floors and Path(args.floors).exists():
-        failed = below_floors(figures, load_floors(args.floors))
+        try:
+            floors = load_floors(args.floors)
+        except ValueError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
+        failed = below_floors(figures, floors)
         if failed:
             print("BELOW FLOOR: " + "; ".join(failed), file=sys.stderr)
             return 1
