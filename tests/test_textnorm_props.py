@@ -71,3 +71,13 @@ def test_concrete_values():
     assert fold("Đường Hoàng Diệu") == "duong hoang dieu"
     assert search_key("  Thành  phố\u00a0SÁNG TẠO ") == "thanh pho sang tao"
     assert modern_tones("Uỷ ban, hoà nhạc") == "Ủy ban, hòa nhạc"
+
+
+@given(st.one_of(vi_text, any_text))
+@settings(max_examples=300)
+def test_fast_fold_is_fold_on_nfc_text(s):
+    """The translate table (extractor, search passages) gives `fold`'s result for any NFC text."""
+    from ingest.fastfold import fast_fold
+
+    s = nfc(s)
+    assert fast_fold(s) == fold(s)

@@ -34,6 +34,7 @@ from datasette.utils.asgi import NotFound, Response
 from jinja2 import ChoiceLoader, FileSystemLoader
 from markupsafe import Markup, escape
 
+from .fastfold import fast_fold
 from .textnorm import fold, nfc
 
 PLUGIN_NAME = "ingest_vn"
@@ -80,29 +81,6 @@ class ParsedQuery:
 
     def positive_terms(self) -> list[Term]:
         return [t for g in self.groups for t, _ in g]
-
-
-class _FoldTable(dict[int, str]):
-    """`str.translate` table that learns `textnorm.fold` one character at a time.
-
-    Same result as `fold()` on NFC text (one character out per character in), but at C speed
-    once the characters of a corpus have been seen: passages are built for every result row.
-    """
-
-    def __missing__(self, code: int) -> str:
-        folded = fold(chr(code))
-        if len(folded) != 1:  # keep offsets aligned whatever the character
-            folded = chr(code).lower()[:1] or chr(code)
-        self[code] = folded
-        return folded
-
-
-_FOLD_TABLE = _FoldTable()
-
-
-def fast_fold(text: str) -> str:
-    """`fold()` for text that is already NFC."""
-    return text.translate(_FOLD_TABLE)
 
 
 def _words(text: str) -> tuple[str, ...]:
