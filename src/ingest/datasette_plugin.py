@@ -35,6 +35,7 @@ from jinja2 import ChoiceLoader, FileSystemLoader
 from markupsafe import Markup, escape
 
 from .fastfold import fast_fold
+from .provenance import default_raw_dir, warc_location
 from .textnorm import fold, nfc
 
 PLUGIN_NAME = "ingest_vn"
@@ -826,15 +827,10 @@ MAX_ARCHIVE_BYTES = 5_000_000
 
 def warc_path(db_path: str | Path, warc_file: str) -> Path:
     """Resolve articles.warc_file inside <db dir>/raw/, refusing anything that escapes it."""
-    raw_dir = (Path(db_path).parent / "raw").resolve()
-    candidate = Path(warc_file)
-    if not candidate.is_absolute():
-        parts = candidate.parts
-        candidate = raw_dir.joinpath(*(parts[1:] if parts and parts[0] == "raw" else parts))
-    resolved = candidate.resolve()
-    if raw_dir != resolved and raw_dir not in resolved.parents:
-        raise NotFound("archived copy outside the archive directory")
-    return resolved
+    try:
+        return warc_location(default_raw_dir(db_path), warc_file)
+    except ValueError:
+        raise NotFound("archived copy outside the archive directory") from None
 
 
 def read_warc_record(path: Path, offset: int) -> tuple[dict[str, str], bytes, str | None]:
