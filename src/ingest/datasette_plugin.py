@@ -315,16 +315,8 @@ def _sql_fold(value: Any) -> str | None:
     return None if value is None else fold(str(value))
 
 
-def _sql_fts_query(value: Any) -> str:
-    return vn_fts_query(None if value is None else str(value))
-
-
-def _sql_fts_filter(value: Any) -> str:
-    return vn_fts_query(None if value is None else str(value), ranked=False)
-
-
-def _sql_fts_form(value: Any, form: Any) -> str:
-    """``vn_fts_query(q, form)``: 'ranked', 'filter', 'phrases' or 'rest' (see vn_fts_tiers)."""
+def _sql_fts_form(value: Any, form: Any = "ranked") -> str:
+    """``vn_fts_query(q [, form])``: 'ranked' (default), 'filter', 'phrases' or 'rest'."""
     q = None if value is None else str(value)
     if form == "filter":
         return vn_fts_query(q, ranked=False)
@@ -333,6 +325,10 @@ def _sql_fts_form(value: Any, form: Any) -> str:
     if form in (None, "", "ranked"):
         return vn_fts_query(q)
     raise ValueError(f"vn_fts_query: unknown form {form!r} (ranked, filter, phrases, rest)")
+
+
+def _sql_fts_filter(value: Any) -> str:
+    return _sql_fts_form(value, "filter")
 
 
 def _sql_passage(text: Any, q: Any, width: Any = None, folded: Any = None) -> str | None:
@@ -352,7 +348,7 @@ def prepare_connection(conn: Any) -> None:
     Writers are unaffected: WAL frames are still read the normal way.
     """
     conn.create_function("vn_fold", 1, _sql_fold, deterministic=True)
-    conn.create_function("vn_fts_query", 1, _sql_fts_query, deterministic=True)
+    conn.create_function("vn_fts_query", 1, _sql_fts_form, deterministic=True)
     conn.create_function("vn_fts_query", 2, _sql_fts_form, deterministic=True)
     conn.create_function("vn_passage", 2, _sql_passage, deterministic=True)
     conn.create_function("vn_passage", 3, _sql_passage, deterministic=True)
