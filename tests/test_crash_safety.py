@@ -187,6 +187,17 @@ def read_while_running(db: Path, proc: subprocess.Popen, until: float) -> int:
     return reads
 
 
+def running_runs(db: Path) -> set[str]:
+    """Ids of the runs the ledger shows as in progress (none before the schema exists)."""
+    if not db.exists():
+        return set()
+    try:
+        return {r for (r,) in q(db, "select id from runs where status = 'running'")}
+    except sqlite3.OperationalError as exc:
+        assert "no such table" in str(exc), exc
+        return set()
+
+
 def kill_loop(kills: int, reference, tmp_path: Path) -> None:
     sources, ref, ref_seconds = reference
     seed = int(os.environ.get("KILL_SEED", time.time_ns() % 2**32))
@@ -195,6 +206,7 @@ def kill_loop(kills: int, reference, tmp_path: Path) -> None:
     env = child_env(tmp_path)
     frontier: set[str] = set()
     history = []
+    mid_run: set[str] = set()  # runs a kill left marked as in progress in the ledger
     for i in range(kills):
         have = count_articles(db)
         proc = start_child(sources, db, env, tmp_path / f"child-{len(history)}.log")
@@ -217,6 +229,8 @@ def kill_loop(kills: int, reference, tmp_path: Path) -> None:
             log = (tmp_path / f"child-{len(history)}.log").read_text(errors="replace")
             assert proc.returncode == 0, f"child died on its own ({proc.returncode}): {log[-3000:]}"
         n = count_articles(db)
+        if proc.returncode == -9:
+            mid_run |= running_runs(db)
         history.append((point, proc.returncode, n))
         why = f"KILL_SEED={seed} kill {i}: history {history}"
         if db.exists():
@@ -240,7 +254,8 @@ def kill_loop(kills: int, reference, tmp_path: Path) -> None:
     killed = sum(1 for *_, code, _n in history if code == -9)
     unfinished = [s for s in statuses[:-1] if s in ("running", "aborted")]
     assert set(statuses[:-1]) <= {"running", "aborted", "ok", "warning"}, (why, statuses)
-    assert 0 < len(unfinished) <= killed, (why, statuses)
+    # a kill before the run's row is committed, or after it is finished, leaves nothing unfinished
+    assert len(unfinished) == len(mid_run) <= killed, (why, statuses, mid_run)
 
 
 def test_sigkill_at_random_points_leaves_no_damage(reference, tmp_path):
