@@ -19,9 +19,9 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "src"))
 
-from ingest.classify import classify, compile_taxonomy, split_sentences  # noqa: E402
-from ingest.eval_tagging import load_set  # noqa: E402
-from ingest.taxonomy import load_taxonomy  # noqa: E402
+from ingest.quality.tagging import load_set  # noqa: E402
+from ingest.tag.classify import classify, compile_taxonomy, split_sentences  # noqa: E402
+from ingest.tag.taxonomy import load_taxonomy  # noqa: E402
 
 
 def make_articles(n: int, chars: int, seed: int = 2019) -> list[tuple[str, str, str]]:

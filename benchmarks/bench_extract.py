@@ -1,4 +1,4 @@
-"""Throughput of `ingest.extract.extract` (with metadata) against bare trafilatura.
+"""Throughput of `ingest.extract.article.extract` (with metadata) against bare trafilatura.
 
 Prints pages per CPU-second (one core) for both on the same pages, and their ratio. CPU time
 rather than wall time, and rounds alternating between the two extractors with the median
@@ -17,8 +17,8 @@ from pathlib import Path
 
 import trafilatura
 
-from ingest import eval_extraction as ev
-from ingest.extract import extract
+from ingest.extract.article import extract
+from ingest.quality import extraction as ev
 
 
 def load_pages(name: str | None, tmp: Path) -> dict[str, list[tuple[bytes, str | None]]]:

@@ -14,10 +14,10 @@ import time
 
 import httpx
 
-from ingest.archive import WarcArchive
 from ingest.config import Politeness
-from ingest.fetch import Fetcher
-from ingest.loopback import LoopbackServer, send
+from ingest.crawl.archive import WarcArchive
+from ingest.crawl.fetch import Fetcher
+from ingest.testing.loopback import LoopbackServer, send
 
 BODY = (
     "<html><head><title>Bài</title></head><body>"

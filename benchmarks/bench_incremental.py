@@ -82,7 +82,7 @@ def main() -> None:
 
     from prefect.testing.utilities import prefect_test_harness
 
-    from ingest.samplesites import expected_labels, serve
+    from ingest.testing.samplesites import expected_labels, serve
 
     with prefect_test_harness(server_startup_timeout=120), tempfile.TemporaryDirectory() as tmp:
         with serve(ports={}) as sites:
@@ -137,7 +137,7 @@ def main() -> None:
                 )
             report("sample sites, direct", *results)
         if args.generated:
-            from ingest.generate import GeneratedSite
+            from ingest.testing.generate import GeneratedSite
 
             with GeneratedSite(args.generated) as site:
                 sources = Path(tmp) / "gen.yaml"

@@ -27,12 +27,14 @@ TAXONOMY = str(REPO / "taxonomy.yaml")
 
 def direct_run(sources_path: str, db_path: str, batch_size: int = 50, workers: int = 4) -> dict:
     """What the flow does for a nightly run, without Prefect: the baseline."""
-    from ingest import db as kbdb
-    from ingest import load, runs, stages, stories
+    from ingest import stages
+    from ingest.clock import now_vn
     from ingest.config import load_sources
-    from ingest.fetch import now_vn
-    from ingest.lock import WriterLock
-    from ingest.taxonomy import load_taxonomy, sync_taxonomy
+    from ingest.evidence import stories
+    from ingest.store import db as kbdb
+    from ingest.store import load, runs
+    from ingest.store.lock import WriterLock
+    from ingest.tag.taxonomy import load_taxonomy, sync_taxonomy
 
     cfg = load_sources(sources_path)
     taxonomy = load_taxonomy(TAXONOMY)
@@ -100,7 +102,7 @@ def main() -> None:
 
     from prefect.testing.utilities import prefect_test_harness
 
-    from ingest.generate import GeneratedSite
+    from ingest.testing.generate import GeneratedSite
 
     best = {"direct": float("inf"), "flow": float("inf")}
     with (

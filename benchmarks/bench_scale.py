@@ -28,9 +28,9 @@ TAXONOMY = str(REPO / "taxonomy.yaml")
 def extract_tag_batch(start: int, count: int, seed: int) -> dict[str, int]:
     """Render, extract and tag pages start..start+count-1; only counts travel back."""
     from ingest.config import Source
-    from ingest.generate import make_article, render_page
     from ingest.models import ArticleRecord, FetchResult
     from ingest.stages import extract_and_tag, taxonomy_for
+    from ingest.testing.generate import make_article, render_page
 
     base = "http://127.0.0.1:9"
     source = Source(

@@ -1,7 +1,7 @@
 """Benchmark: folded search and faceted article pages on a 100,000-article knowledge base.
 
-Builds a synthetic database with the real schema (`ingest.db.connect`) and the real FTS
-indexing (`ingest.db.index_article`), then times requests through Datasette's test client with
+Builds a synthetic database with the real schema (`ingest.store.db.connect`) and the real FTS
+indexing (`ingest.store.db.index_article`), then times requests through Datasette's test client with
 the served metadata and settings. Prints median and p95 per request; asserts nothing about time.
 
     .venv/bin/python benchmarks/bench_search.py [--articles 100000] [--db /tmp/bench-kb/kb.db]
@@ -17,8 +17,8 @@ import statistics
 import time
 from pathlib import Path
 
-from ingest.db import connect, index_article
-from ingest.kb_settings import load_metadata, settings_dict
+from ingest.publish.settings import load_metadata, settings_dict
+from ingest.store.db import connect, index_article
 
 SOURCES = [(f"src{i:02d}", f"Báo mẫu {i}", "portal" if i % 4 == 0 else "press") for i in range(20)]
 INITIATIVES = [
@@ -201,7 +201,7 @@ def main() -> None:
     print(f"database size: {args.db.stat().st_size / 1e6:.1f} MB")
     import sqlite3
 
-    from ingest.datasette_plugin import prepare_connection
+    from ingest.publish.plugin import prepare_connection
 
     conn = sqlite3.connect(args.db)
     prepare_connection(conn)

@@ -1,6 +1,6 @@
 """Benchmark: story clustering, full rebuild vs tonight's incremental batch.
 
-Builds a synthetic knowledge base with the real schema (`ingest.db.connect`): random articles
+Builds a synthetic knowledge base with the real schema (`ingest.store.db.connect`): random articles
 over seven years, a fifth of them syndicated copies of an earlier article (new headline,
 boilerplate, sometimes cut in half, published up to a week later). Times `rebuild_stories` on
 the whole table, then `assign_stories` for one night's batch of new articles, and prints
@@ -18,8 +18,8 @@ import time
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-from ingest.db import connect
-from ingest.stories import assign_stories, pair_metrics, rebuild_stories
+from ingest.evidence.stories import assign_stories, pair_metrics, rebuild_stories
+from ingest.store.db import connect
 
 VN = timezone(timedelta(hours=7))
 SYLLABLES = (

@@ -11,7 +11,7 @@ Two ways to run the crawl every night, with the same flow and the same schedule:
 The schedule is a cron in Asia/Ho_Chi_Minh (02:00 by default, when Vietnamese news sites are
 quiet and the overnight articles are already published). `global_limit=1` on the served
 deployment and `concurrency_limit: 1` in prefect.yaml keep a late run from overlapping the
-next one; the writer lock (`ingest.lock`) is the last line of defence if they ever do.
+next one; the writer lock (`ingest.store.lock`) is the last line of defence if they ever do.
 """
 
 from __future__ import annotations

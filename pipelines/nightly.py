@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 import time
-import uuid
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -18,12 +18,13 @@ from prefect import flow, get_run_logger, task
 from prefect.states import Completed, Failed
 from prefect.task_runners import ThreadPoolTaskRunner
 
-from ingest import db as kbdb
-from ingest import load, runs, stages, stories
+from ingest import stages
 from ingest.config import load_sources
-from ingest.fetch import now_vn
-from ingest.lock import WriterLock
-from ingest.taxonomy import load_taxonomy, sync_taxonomy
+from ingest.evidence import stories
+from ingest.store import db as kbdb
+from ingest.store import load, runs
+from ingest.store.lock import WriterLock
+from ingest.tag.taxonomy import load_taxonomy, sync_taxonomy
 
 
 @task(name="discover-source", task_run_name="discover-{source.id}")
@@ -75,136 +76,118 @@ def nightly(
     backoff_base: float = 1.0,
     backfill_round_pages: int = 25,
 ) -> Any:
-    """Discover → fetch → extract → tag → load → publish, for every enabled source."""
-    log = get_run_logger()
+    """Discover → fetch batches → load → stories → ledger → publish, for every enabled source."""
     t0 = time.monotonic()
     # Config errors stop the run here, before any network or database work.
-    cfg = load_sources(sources_path)
-    taxonomy = load_taxonomy(taxonomy_path)
-    sources = [s for s in cfg.sources if s.enabled and (not only or s.id in only)]
-    if only and (unknown := set(only) - {s.id for s in cfg.sources}):
-        raise ValueError(f"unknown source id(s) {sorted(unknown)} in {sources_path}")
-    raw = raw_dir or str(Path(db_path).parent / "raw")
+    cfg, taxonomy, sources = _configure(sources_path, taxonomy_path, only)
     settings = stages.RunSettings(
         user_agent=cfg.user_agent,
-        raw_dir=raw,
+        raw_dir=raw_dir or str(Path(db_path).parent / "raw"),
         taxonomy_path=str(taxonomy_path),
         global_concurrency=cfg.defaults.global_concurrency,
         backoff_base=backoff_base,
     )
-    run_id = f"{now_vn():%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:6]}"
-    started = now_vn().isoformat()
     with WriterLock(db_path):
         db = kbdb.connect(db_path)
         with db.atomic():
             kbdb.sync_sources(db, cfg.sources)
         sync_taxonomy(db, taxonomy)  # its own transaction
-        runs.start_run(db, run_id, started, len(sources))
-        ledger = {s.id: runs.SourceRun(s.id) for s in sources}
-        begun = {s.id: time.monotonic() for s in sources}
-
-        urls_by_source = {
-            s.id: s.feeds + s.sitemaps + [lst.url for lst in s.listings] for s in sources
-        }
-        since_key = since.isoformat() if backfill and since else ("all" if backfill else None)
-        progress = {
-            s.id: load.backfill_progress(db, s.id, since_key) if backfill else None for s in sources
-        }
-        budget = backfill_round_pages if backfill else None
+        ledger = runs.Ledger.open(db, [s.id for s in sources])
+        walk = _Walk(settings, batch_size, backfill, since, backfill_round_pages)
+        walk.load_progress(db, sources)
         pending = list(sources)
         while pending:  # one round for a nightly run; rounds of `budget` pages for a backfill
-            disc = {
-                s.id: discover_source.submit(
-                    s,
-                    settings,
-                    load.http_cache(db, urls_by_source[s.id]),
-                    backfill,
-                    since,
-                    progress[s.id],
-                    budget,
-                )
-                for s in pending
-            }
-            fetches, again = [], []
-            for s in pending:
-                sr = ledger[s.id]
-                report, robots, requests = disc[s.id].result()
-                sr.requests += requests
-                sr.discovered += len(report.found)
-                sr.not_modified += report.not_modified
-                sr.errors += report.errors
-                sr.out_of_scope += len(report.out_of_scope)
-                sr.robots_blocked |= bool(report.robots_blocked) and report.robots_state == "ok"
-                sr.host_down |= report.robots_state == "unreachable"
-                load.record_discovery(db, report, since_key)
-                limit = s.politeness.max_articles_per_run
-                due = load.due_urls(db, s, limit)
-                found = [
-                    stages.Discovered(r["url"], s.id, r["found_via"] or "", r["lastmod"])
-                    for r in due
-                ]
-                for n, batch in enumerate(_batches(found, batch_size)):
-                    fetches.append((s, fetch_batch.submit(s, batch, settings, robots, n)))
-                if backfill and not sr.host_down and (not report.complete or len(due) == limit):
-                    progress[s.id] = report.progress
-                    again.append(s)
-                elif backfill:
-                    load.clear_backfill(db, s.id)
-
+            fetches, pending = _discover_round(db, pending, walk, ledger)
             for s, fut in fetches:
                 batch = fut.result()
                 counts = load.load_batch(db, batch.records, s)
-                counts["missing_date"] = sum(
-                    1
-                    for r in batch.records
-                    if r.extracted and r.extracted.ok and not r.extracted.published
-                )
-                counts["layout_missing"] = sum(
-                    1
-                    for r in batch.records
-                    if r.extracted and r.extracted.ok and runs.layout_missing(r.extracted, s)
-                )
-                ledger[s.id].add(counts)
-                ledger[s.id].requests += batch.requests
+                ledger[s.id].add_batch(counts, batch.records, s, batch.requests)
                 stories.assign_stories(db)  # new and changed articles join or start stories
-            pending = again
-
-        broken, warnings = [], []
-        finished = now_vn().isoformat()
-        for s in sources:
-            sr = ledger[s.id]
-            sr.duration_s = time.monotonic() - begun[s.id]
-            status, flags = runs.record_source_run(db, run_id, started, sr)
-            if status == "broken":
-                broken.append(f"{s.id} ({'; '.join(flags)})")
-            elif status == "warning":
-                warnings.append(f"{s.id} ({'; '.join(flags)})")
-        totals = {
-            k: sum(getattr(sr, k) for sr in ledger.values())
-            for k in (
-                "discovered",
-                "fetched",
-                "not_modified",
-                "new",
-                "updated",
-                "relevant",
-                "failed",
-                "skipped_robots",
-            )
-        }
-        totals["extracted"] = totals["new"] + totals["updated"]
+        broken, warnings = ledger.record_sources(db)
         problems = stages_publish(db_path) if publish else []
-        status = "failed" if broken or problems else "warning" if warnings else "ok"
-        message = (
-            "; ".join(
-                [f"broken sources: {', '.join(broken)}"] * bool(broken)
-                + [f"warnings: {', '.join(warnings)}"] * bool(warnings)
-                + [f"publish check: {', '.join(problems)}"] * bool(problems)
-            )
-            or "all sources healthy"
+        status, message, totals = ledger.finish(
+            db, broken, warnings, problems, time.monotonic() - t0
         )
-        runs.finish_run(db, run_id, finished, status, totals, time.monotonic() - t0, message)
         db.conn.close()
+    return _final_state(ledger.run_id, status, message, totals)
+
+
+def _configure(sources_path: str, taxonomy_path: str, only: list[str] | None):
+    """The config, the taxonomy and the sources this run crawls; errors name the file."""
+    cfg = load_sources(sources_path)
+    taxonomy = load_taxonomy(taxonomy_path)
+    if only and (unknown := set(only) - {s.id for s in cfg.sources}):
+        raise ValueError(f"unknown source id(s) {sorted(unknown)} in {sources_path}")
+    sources = [s for s in cfg.sources if s.enabled and (not only or s.id in only)]
+    return cfg, taxonomy, sources
+
+
+@dataclass
+class _Walk:
+    """How this run walks the sources: a nightly pass, or a backfill in rounds of pages."""
+
+    settings: stages.RunSettings
+    batch_size: int
+    backfill: bool
+    since: date | None
+    round_pages: int
+    progress: dict[str, dict | None] = field(default_factory=dict)
+
+    @property
+    def since_key(self) -> str | None:
+        if not self.backfill:
+            return None
+        return self.since.isoformat() if self.since else "all"
+
+    @property
+    def budget(self) -> int | None:
+        return self.round_pages if self.backfill else None
+
+    def load_progress(self, db, sources) -> None:
+        for s in sources:
+            self.progress[s.id] = (
+                load.backfill_progress(db, s.id, self.since_key) if self.backfill else None
+            )
+
+
+def _discover_round(db, pending: list, walk: _Walk, ledger: runs.Ledger):
+    """Discover every pending source in parallel, record what was found, and submit the due
+    URLs in batches; returns the submitted batches and the sources a backfill must revisit."""
+    disc = {
+        s.id: discover_source.submit(
+            s,
+            walk.settings,
+            load.http_cache(db, s.feeds + s.sitemaps + [lst.url for lst in s.listings]),
+            walk.backfill,
+            walk.since,
+            walk.progress[s.id],
+            walk.budget,
+        )
+        for s in pending
+    }
+    fetches, again = [], []
+    for s in pending:
+        report, robots, requests = disc[s.id].result()
+        ledger[s.id].add_discovery(report, requests)
+        load.record_discovery(db, report, walk.since_key)
+        limit = s.politeness.max_articles_per_run
+        due = load.due_urls(db, s, limit)
+        found = [stages.Discovered(r["url"], s.id, r["found_via"] or "", r["lastmod"]) for r in due]
+        for n, batch in enumerate(_batches(found, walk.batch_size)):
+            fetches.append((s, fetch_batch.submit(s, batch, walk.settings, robots, n)))
+        if not walk.backfill:
+            continue
+        if not ledger[s.id].host_down and (not report.complete or len(due) == limit):
+            walk.progress[s.id] = report.progress
+            again.append(s)
+        else:
+            load.clear_backfill(db, s.id)
+    return fetches, again
+
+
+def _final_state(run_id: str, status: str, message: str, totals: dict[str, int]):
+    """The flow's state: Failed for a broken source or publish check, a warning otherwise."""
+    log = get_run_logger()
     summary = {"run_id": run_id, "status": status, "message": message, **totals}
     log.info("nightly run %s: %s; %s", run_id, status, totals)
     if status == "failed":
@@ -217,6 +200,6 @@ def nightly(
 
 
 def stages_publish(db_path: str) -> list[str]:
-    from ingest.publish import smoke_check
+    from ingest.publish.smoke import smoke_check
 
     return smoke_check(db_path)

@@ -24,7 +24,7 @@ def prefect_harness():
 
 @pytest.fixture(scope="session")
 def sample_sites():
-    from ingest.samplesites import serve
+    from ingest.testing.samplesites import serve
 
     with serve(ports={}) as sites:
         yield sites

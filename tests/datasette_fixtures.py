@@ -1,7 +1,7 @@
 """A small, hand-written knowledge base for the Datasette tests.
 
-Built with the real schema (`ingest.db.connect`) and the real FTS indexing
-(`ingest.db.index_article`), but without running the pipeline, so the Datasette tests stay fast
+Built with the real schema (`ingest.store.db.connect`) and the real FTS indexing
+(`ingest.store.db.index_article`), but without running the pipeline, so the Datasette tests stay fast
 and independent of crawling, extraction and tagging. Every expected value in the tests comes
 from the rows below.
 """
@@ -18,7 +18,7 @@ from typing import Any
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
-from ingest.db import connect, index_article
+from ingest.store.db import connect, index_article
 
 SOURCES = [
     {"id": "hanoimoi", "name": "Hà Nội Mới", "kind": "press", "home": "https://hanoimoi.vn/"},
@@ -387,6 +387,6 @@ def make_datasette(db_path: Path) -> Any:
     """A Datasette instance configured exactly like `ingest serve` (metadata and settings)."""
     from datasette.app import Datasette
 
-    from ingest.kb_settings import load_metadata, settings_dict
+    from ingest.publish.settings import load_metadata, settings_dict
 
     return Datasette([str(db_path)], metadata=load_metadata(), settings=settings_dict())

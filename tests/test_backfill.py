@@ -8,13 +8,14 @@ from urllib.parse import urlsplit
 
 from conftest import run_nightly
 
-from ingest import load, stages
+from ingest import stages
 from ingest.config import load_sources
-from ingest.db import connect
+from ingest.store import load
+from ingest.store.db import connect
 
 
 def test_round_stopped_on_budget_resumes_without_refetching(sample_sites, sample_sources, tmp_path):
-    from ingest.samplesites import expected_labels
+    from ingest.testing.samplesites import expected_labels
 
     source = load_sources(sample_sources).get("thudo")
     settings = stages.RunSettings(
@@ -43,7 +44,7 @@ def test_round_stopped_on_budget_resumes_without_refetching(sample_sites, sample
 
 
 def test_backfill_through_the_flow_reaches_every_article(prefect_harness, sample_sources, tmp_path):
-    from ingest.samplesites import expected_labels
+    from ingest.testing.samplesites import expected_labels
 
     db = tmp_path / "kb.db"
     state = run_nightly(

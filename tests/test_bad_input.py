@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from conftest import REPO, TAXONOMY, run_nightly
 
-from ingest.generate import GeneratedSite
+from ingest.testing.generate import GeneratedSite
 
 
 def digest(path: Path) -> str:
@@ -147,7 +147,7 @@ def test_database_disk_full_mid_run_rolls_back_then_recovers(
 ):
     """SQLite's 'database or disk is full' in the middle of loading: the batch being written
     rolls back whole, the run fails naming the cause, and the next run completes."""
-    import ingest.db as kbdb
+    import ingest.store.db as kbdb
 
     real_connect = kbdb.connect
 
@@ -177,7 +177,7 @@ def test_archive_disk_full_fails_the_run_without_pointing_at_missing_records(
     prefect_harness, tmp_path, monkeypatch
 ):
     """ENOSPC while writing the raw archive: nothing is stored that the archive lacks."""
-    from ingest.archive import WarcArchive, verify_record
+    from ingest.crawl.archive import WarcArchive, verify_record
 
     real_write = WarcArchive.write_response
     written = []

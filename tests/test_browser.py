@@ -21,7 +21,7 @@ import httpx
 import pytest
 from datasette_fixtures import build_kb
 
-from ingest.kb_settings import datasette_args
+from ingest.publish.settings import datasette_args
 
 pytestmark = pytest.mark.browser
 

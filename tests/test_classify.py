@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from ingest.classify import TAGGER_VERSION, classify, split_sentences, tagger_version
 from ingest.models import Tag
-from ingest.taxonomy import load_taxonomy
+from ingest.tag.classify import TAGGER_VERSION, classify, split_sentences, tagger_version
+from ingest.tag.taxonomy import load_taxonomy
 
 REPO = Path(__file__).resolve().parents[1]
 

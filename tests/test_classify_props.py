@@ -8,8 +8,8 @@ from pathlib import Path
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ingest.classify import classify, split_sentences
-from ingest.taxonomy import load_taxonomy
+from ingest.tag.classify import classify, split_sentences
+from ingest.tag.taxonomy import load_taxonomy
 
 TAX = load_taxonomy(Path(__file__).resolve().parents[1] / "taxonomy.yaml")
 

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ingest.eval_tagging import evaluate, samplesite_items
-from ingest.taxonomy import load_taxonomy
+from ingest.quality.tagging import evaluate, samplesite_items
+from ingest.tag.taxonomy import load_taxonomy
 
 REPO = Path(__file__).resolve().parents[1]
 

@@ -26,7 +26,7 @@ from pathlib import Path
 import pytest
 from conftest import REPO, TAXONOMY, run_nightly
 
-from ingest.archive import verify_record
+from ingest.crawl.archive import verify_record
 
 PAGES = 120
 BATCH = 10
@@ -125,7 +125,7 @@ def check_consistent(db: Path, reference: dict, frontier_before: set[str], why: 
 
 @pytest.fixture(scope="module")
 def site():
-    from ingest.generate import GeneratedSite
+    from ingest.testing.generate import GeneratedSite
 
     with GeneratedSite(PAGES, seed=7) as s:
         yield s
@@ -270,7 +270,7 @@ def test_sigkill_many_times(reference, tmp_path):
 def test_second_run_is_refused_while_one_writes(reference, tmp_path):
     """A second writer on the same database gets a clear message and changes nothing."""
     from ingest.cli import main
-    from ingest.lock import WriterLock
+    from ingest.store.lock import WriterLock
 
     sources, _, _ = reference
     db = tmp_path / "kb.db"

@@ -8,7 +8,7 @@ import unicodedata
 
 from conftest import run_nightly
 
-from ingest.loopback import LoopbackServer, free_port, send
+from ingest.testing.loopback import LoopbackServer, free_port, send
 
 ARTICLE = """<html lang="vi"><head><meta charset="{cs}"><title>{title} - Báo Thử</title></head>
 <body><nav>Trang chủ | Văn hóa</nav><article><h1>{title}</h1>

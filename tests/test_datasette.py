@@ -18,7 +18,7 @@ import pytest
 from datasette_dashboards import replace_opts_in_query
 from datasette_fixtures import SyncClient, build_kb, make_datasette
 
-from ingest.kb_settings import datasette_args, load_metadata
+from ingest.publish.settings import datasette_args, load_metadata
 
 FESTIVAL_1 = "Khai mạc Lễ hội Thiết kế sáng tạo Hà Nội 2023"
 FESTIVAL_2 = "Lễ hội thiết kế sáng tạo kéo dài chín ngày"
@@ -88,7 +88,7 @@ def test_search_page_ranks_and_highlights(client: SyncClient) -> None:
 )
 def test_ranked_pages_cross_the_phrase_tier(client: SyncClient, limit: int, offset: int) -> None:
     """Pages of `/-/search`: phrase matches first, then the rest, no article twice or lost."""
-    from ingest.datasette_plugin import ranked_ids
+    from ingest.publish.pages import ranked_ids
 
     db = client.ds.get_database("kb")
     run = client.loop.run_until_complete

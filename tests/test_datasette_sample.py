@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from datasette_fixtures import SyncClient, make_datasette
 
-from ingest.textnorm import fold
+from ingest.text.textnorm import fold
 
 ATOM = {"a": "http://www.w3.org/2005/Atom"}
 
@@ -49,8 +49,9 @@ def test_sample_database_has_tagged_articles(conn: sqlite3.Connection) -> None:
 
 def test_stored_folded_copy_lines_up_with_the_passage_body(conn: sqlite3.Connection) -> None:
     """Passages reuse the FTS table's folded copy only if it is the body folded char for char."""
-    from ingest.datasette_plugin import BODY_SQL, passage_window
-    from ingest.textnorm import fold
+    from ingest.publish.pages import BODY_SQL
+    from ingest.publish.passages import passage_window
+    from ingest.text.textnorm import fold
 
     rows = conn.execute(
         f"select {BODY_SQL} as body, f.folded from articles a join articles_fts f on f.rowid = a.id"

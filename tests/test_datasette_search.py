@@ -7,18 +7,17 @@ import sqlite3
 import pytest
 from markupsafe import Markup
 
-from ingest.datasette_plugin import (
+from ingest.publish.pages import warc_path
+from ingest.publish.passages import (
     highlight,
     highlight_field,
     match_spans,
     passage_window,
-    prepare_connection,
-    vn_fts_query,
-    vn_fts_tiers,
     vn_passage,
-    warc_path,
 )
-from ingest.db import folded_document
+from ingest.publish.plugin import prepare_connection
+from ingest.publish.search_query import vn_fts_query, vn_fts_tiers
+from ingest.store.db import folded_document
 
 
 @pytest.mark.parametrize(

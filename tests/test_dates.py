@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ingest.dates import VN_TZ, parse_vn_date, to_iso
+from ingest.extract.dates import VN_TZ, parse_vn_date, to_iso
 
 NOW = datetime(2026, 11, 22, 12, 0, tzinfo=VN_TZ)
 

@@ -6,9 +6,9 @@ import asyncio
 import gzip
 
 from ingest.config import Source
-from ingest.discover import Discoverer, article_links, parse_feed, parse_sitemap
-from ingest.fetch import Fetcher
-from ingest.loopback import LoopbackServer, send
+from ingest.crawl.discover import Discoverer, article_links, parse_feed, parse_sitemap
+from ingest.crawl.fetch import Fetcher
+from ingest.testing.loopback import LoopbackServer, send
 
 MALFORMED_RSS = """<?xml version="1.0" encoding="iso-8859-1"?>
 <rss version="2.0"><channel><title>Văn hóa</title>

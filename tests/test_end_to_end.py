@@ -30,7 +30,7 @@ def rows(db, sql, params=()):
 
 
 def test_first_run_loads_every_sample_article(sample_run):
-    from ingest.samplesites import expected_labels
+    from ingest.testing.samplesites import expected_labels
 
     db, state, _ = sample_run
     assert state.is_completed(), state.message
@@ -65,7 +65,7 @@ def test_known_article_fields_tags_and_evidence(sample_db):
     # offsets point at the evidence inside the stored field
     assert art[prop["field"]][prop["start"] : prop["end"]] == DOSSIER_EVIDENCE
     # the raw response is in the archive and still matches its hash
-    from ingest.archive import verify_record
+    from ingest.crawl.archive import verify_record
 
     assert verify_record(
         sample_db.parent / "raw", art["warc_file"], art["warc_offset"], art["raw_sha256"]
@@ -73,7 +73,7 @@ def test_known_article_fields_tags_and_evidence(sample_db):
 
 
 def test_off_topic_and_near_misses_stored_not_relevant(sample_db):
-    from ingest.samplesites import expected_labels
+    from ingest.testing.samplesites import expected_labels
 
     negatives = [lab["title"] for lab in expected_labels() if not lab["relevant"]]
     assert len(negatives) >= 10
@@ -113,7 +113,7 @@ def test_second_run_adds_nothing_and_fetches_no_article(
     state = run_nightly(sample_sources, sample_db_copy)
     assert state.is_completed(), state.message
     second = sample_sites.requests[n0:]
-    from ingest.samplesites import expected_labels
+    from ingest.testing.samplesites import expected_labels
 
     article_paths = {lab["url"] for lab in expected_labels()}
     assert not [r for r in second if r.path.split("?")[0] in article_paths]
@@ -161,7 +161,7 @@ def test_broken_config_stops_before_network_and_database(tmp_path, bad, sample_s
 
 
 def test_flow_clusters_the_syndicated_festival_opening(sample_db):
-    from ingest.samplesites import expected_labels
+    from ingest.testing.samplesites import expected_labels
 
     copies = [lab["title"] for lab in expected_labels() if lab["story"] == "festival-2023-opening"]
     assert len(copies) == 4

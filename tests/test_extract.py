@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from ingest.extract import EXTRACTOR_VERSION, extract
+from ingest.extract.article import EXTRACTOR_VERSION, extract
 
 FIX = Path(__file__).parent / "fixtures" / "extract"
 

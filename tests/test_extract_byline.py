@@ -2,7 +2,7 @@
 
 import pytest
 
-from ingest.byline import (
+from ingest.extract.byline import (
     byline_from_lines,
     clean_name,
     is_account_name,
@@ -110,6 +110,6 @@ def test_outlet_suffixes_are_stripped(raw, expected):
     ],
 )
 def test_source_prefix_of_lead(lead, expected):
-    from ingest.extract import _strip_source_prefix
+    from ingest.extract.article import _strip_source_prefix
 
     assert _strip_source_prefix(lead) == expected

@@ -5,8 +5,8 @@ import gzip
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ingest import extract as ex
-from ingest.extract import extract
+from ingest.extract import article as ex
+from ingest.extract.article import extract
 
 ARTICLE = (
     "<html><head><title>Một bài thử</title></head><body><h1>Một bài thử nghiệm nhỏ</h1>"

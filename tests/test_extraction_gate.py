@@ -7,7 +7,7 @@ Both must meet the floors: the overrides may help, but the generic rules have to
 
 import pytest
 
-from ingest import eval_extraction as ev
+from ingest.quality import extraction as ev
 
 FLOORS = ev.load_floors()
 

@@ -8,10 +8,10 @@ import time
 
 import pytest
 
-from ingest.archive import WarcArchive, read_record, verify_record
 from ingest.config import Politeness
-from ingest.fetch import Fetcher, TooLarge, decode_content, retry_after_seconds
-from ingest.loopback import LoopbackServer, free_port, send
+from ingest.crawl.archive import WarcArchive, read_record, verify_record
+from ingest.crawl.fetch import Fetcher, TooLarge, decode_content, retry_after_seconds
+from ingest.testing.loopback import LoopbackServer, free_port, send
 
 POLICY = Politeness(
     min_delay=0, concurrency=4, timeout=1.0, retries=2, max_bytes=200_000, max_redirects=4

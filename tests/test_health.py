@@ -12,8 +12,8 @@ from pathlib import Path
 
 from conftest import run_nightly
 
-from ingest.generate import GeneratedSite, down_source
-from ingest.loopback import free_port
+from ingest.testing.generate import GeneratedSite, down_source
+from ingest.testing.loopback import free_port
 
 
 def ledger(db: Path) -> list[dict]:

@@ -7,8 +7,7 @@ import hashlib
 
 import pytest
 
-from ingest.db import connect
-from ingest.provenance import (
+from ingest.evidence.provenance import (
     archive_text,
     default_raw_dir,
     provenance,
@@ -17,6 +16,7 @@ from ingest.provenance import (
     verify_archive,
     warc_location,
 )
+from ingest.store.db import connect
 
 
 def _last_record_in_a_file(db):

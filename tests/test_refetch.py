@@ -13,9 +13,9 @@ from pathlib import Path
 import pytest
 from conftest import run_nightly
 
-from ingest.dates import VN_TZ
-from ingest.generate import GeneratedSite, sources_yaml
-from ingest.lastmod import changed_since, later_date
+from ingest.crawl.lastmod import changed_since, later_date
+from ingest.extract.dates import VN_TZ
+from ingest.testing.generate import GeneratedSite, sources_yaml
 
 NOW = datetime(2026, 11, 22, 2, 0, tzinfo=VN_TZ)
 FETCHED = "2026-11-20T02:05:00+07:00"

@@ -14,8 +14,7 @@ from urllib.parse import urlparse
 
 import pytest
 
-from ingest.report import ReportQuery, build_report, format_date_vi, parse_period
-from ingest.report_render import (
+from ingest.evidence.render import (
     charts_for,
     coverage_chart,
     render_csv,
@@ -24,7 +23,8 @@ from ingest.report_render import (
     render_markdown,
     write_report,
 )
-from ingest.samplesites import expected_labels
+from ingest.evidence.report import ReportQuery, build_report, format_date_vi, parse_period
+from ingest.testing.samplesites import expected_labels
 
 PNG = b"\x89PNG\r\n\x1a\n"
 PERIOD = (date(2019, 1, 1), date(2026, 12, 31))
@@ -33,8 +33,8 @@ PERIOD = (date(2019, 1, 1), date(2026, 12, 31))
 @pytest.fixture(scope="module")
 def story_db(sample_db, tmp_path_factory) -> Path:
     """A private copy of the sample knowledge base with stories clustered."""
-    from ingest.db import connect
-    from ingest.stories import rebuild_stories
+    from ingest.evidence.stories import rebuild_stories
+    from ingest.store.db import connect
 
     dest = tmp_path_factory.mktemp("report") / "kb"
     shutil.copytree(sample_db.parent, dest)
@@ -47,7 +47,7 @@ def story_db(sample_db, tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="module")
 def festival(story_db):
-    from ingest.db import connect
+    from ingest.store.db import connect
 
     db = connect(story_db, migrate=False)
     return build_report(db, ReportQuery(*PERIOD, ("design_festival",)))
@@ -130,7 +130,7 @@ def test_festival_opening_story_has_all_copies_and_quotes(festival, story_db):
 
 
 def test_agency_and_period_filters(story_db):
-    from ingest.db import connect
+    from ingest.store.db import connect
 
     db = connect(story_db, migrate=False)
     by_agency = build_report(db, ReportQuery(*PERIOD, ("design_festival",), ("mocst",)))
@@ -195,7 +195,7 @@ def test_html_parses_back(festival):
 def test_html_escapes_crawled_text(story_db, tmp_path):
     from lxml import html as lhtml
 
-    from ingest.db import connect
+    from ingest.store.db import connect
 
     path = tmp_path / "kb.db"
     shutil.copy(story_db, path)
@@ -339,11 +339,11 @@ def report_client(story_db):
     from datasette.plugins import pm
     from datasette_fixtures import SyncClient, make_datasette
 
-    import ingest.report_plugin as plugin
+    import ingest.publish.plugin as plugin
 
     registered = not pm.is_registered(plugin)
     if registered:
-        pm.register(plugin, name="ingest_reports")
+        pm.register(plugin, name="ingest_vn")
     client = SyncClient(make_datasette(story_db))
     yield client
     client.close()
@@ -388,14 +388,15 @@ def test_canned_query_links_to_the_report(story_db):
     from datasette.plugins import pm
     from datasette_fixtures import SyncClient
 
-    import ingest.report_plugin as plugin
-    from ingest.kb_settings import load_metadata, settings_dict
+    import ingest.publish.plugin as plugin
+    from ingest.publish import report_page
+    from ingest.publish.settings import load_metadata, settings_dict
 
     metadata = load_metadata()
-    metadata["databases"]["kb"]["queries"][plugin.CANNED_QUERY_NAME] = plugin.CANNED_QUERY
+    metadata["databases"]["kb"]["queries"][report_page.CANNED_QUERY_NAME] = report_page.CANNED_QUERY
     registered = not pm.is_registered(plugin)
     if registered:
-        pm.register(plugin, name="ingest_reports")
+        pm.register(plugin, name="ingest_vn")
     client = SyncClient(Datasette([str(story_db)], metadata=metadata, settings=settings_dict()))
     try:
         params = "initiative=design_festival&date_from=2019&date_to=2026"

@@ -16,7 +16,7 @@ import pytest
 from protego import Protego
 
 from ingest.config import load_sources
-from ingest.samplesites import (
+from ingest.testing.samplesites import (
     build_sites,
     default_base_urls,
     expected_labels,
@@ -24,7 +24,7 @@ from ingest.samplesites import (
     render_all,
     serve,
 )
-from ingest.samplesites.gold import visible_text
+from ingest.testing.samplesites.gold import visible_text
 
 SIX = {
     "design_center",

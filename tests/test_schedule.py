@@ -24,7 +24,7 @@ import httpx
 import pytest
 from conftest import REPO, TAXONOMY
 
-from ingest.loopback import free_port
+from ingest.testing.loopback import free_port
 
 VENV_BIN = Path(sys.executable).parent
 HANOI = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -229,7 +229,7 @@ def test_schedule_rejects_bad_cron_and_timezone_before_serving(capsys):
 
 def test_served_deployment_has_hanoi_schedule_and_runs(prefect_server, tmp_path):
     """`ingest schedule` registers nightly/nightly-served and executes a run it is given."""
-    from ingest.generate import GeneratedSite
+    from ingest.testing.generate import GeneratedSite
 
     with GeneratedSite(12) as site:
         sources = tmp_path / "sources.yaml"
@@ -346,7 +346,7 @@ def test_server_scheduler_creates_runs_at_0200_hanoi(prefect_server, pool_deploy
 @pytest.mark.slow
 def test_worker_runs_the_pool_deployment(prefect_server, pool_deployment, tmp_path):
     """A process worker on the pool picks a run of the prefect.yaml deployment and crawls."""
-    from ingest.generate import GeneratedSite
+    from ingest.testing.generate import GeneratedSite
 
     with GeneratedSite(8) as site:
         sources = tmp_path / "sources.yaml"

@@ -14,8 +14,7 @@ from urllib.parse import urlparse
 
 import pytest
 
-from ingest.samplesites import expected_labels, load_articles
-from ingest.stories import (
+from ingest.evidence.stories import (
     StoryDoc,
     assign_stories,
     cluster,
@@ -28,6 +27,7 @@ from ingest.stories import (
     shingles,
     signature,
 )
+from ingest.testing.samplesites import expected_labels, load_articles
 
 WIRE_BODY = [
     "Sáng 5/9, Sở Văn hóa và Thể thao Hà Nội đã họp báo giới thiệu chương trình của Lễ hội "
@@ -244,7 +244,7 @@ def _story_map(conn: sqlite3.Connection) -> dict[int, int]:
 
 
 def test_rebuild_on_sample_db(sample_db_copy):
-    from ingest.db import connect
+    from ingest.store.db import connect
 
     db = connect(sample_db_copy)
     counts = rebuild_stories(db)
@@ -274,7 +274,7 @@ def test_rebuild_on_sample_db(sample_db_copy):
 
 
 def test_incremental_assignment_matches_full_rebuild(sample_db_copy):
-    from ingest.db import connect
+    from ingest.store.db import connect
 
     db = connect(sample_db_copy)
     conn = db.conn
@@ -305,7 +305,7 @@ def test_incremental_assignment_matches_full_rebuild(sample_db_copy):
 
 
 def test_reassigning_an_updated_article_keeps_its_story(sample_db_copy):
-    from ingest.db import connect
+    from ingest.store.db import connect
 
     db = connect(sample_db_copy)
     rebuild_stories(db)
@@ -326,7 +326,7 @@ def test_reassigning_an_updated_article_keeps_its_story(sample_db_copy):
 
 
 def test_index_readd_moves_a_document_in_time():
-    from ingest.stories import StoryIndex
+    from ingest.evidence.stories import StoryIndex
 
     docs, _ = wire_set()
     by = {d.key: d for d in docs}
@@ -341,8 +341,8 @@ def test_index_readd_moves_a_document_in_time():
 
 
 def test_changed_text_is_matched_again_without_listing_ids(sample_db_copy):
-    from ingest.db import connect
-    from ingest.stories import pending_articles
+    from ingest.evidence.stories import pending_articles
+    from ingest.store.db import connect
 
     db = connect(sample_db_copy)
     rebuild_stories(db)
@@ -371,7 +371,7 @@ def test_changed_text_is_matched_again_without_listing_ids(sample_db_copy):
 
 
 def test_signatures_table_from_an_earlier_version_is_upgraded(sample_db_copy):
-    from ingest.db import connect
+    from ingest.store.db import connect
 
     db = connect(sample_db_copy)
     db.execute("drop table story_signatures")  # as a build from before the migration left it

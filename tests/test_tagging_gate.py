@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from ingest.eval_tagging import (
+from ingest.quality.tagging import (
     DEFAULT_FLOORS,
     DEFAULT_SET,
     below_floors,
@@ -19,7 +19,7 @@ from ingest.eval_tagging import (
     load_floors,
     load_set,
 )
-from ingest.taxonomy import load_taxonomy
+from ingest.tag.taxonomy import load_taxonomy
 
 REPO = Path(__file__).resolve().parents[1]
 TARGETS = {

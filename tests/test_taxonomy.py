@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from ingest.config import ConfigError
-from ingest.db import connect
-from ingest.taxonomy import expand_alias, load_taxonomy, sync_taxonomy
+from ingest.store.db import connect
+from ingest.tag.taxonomy import expand_alias, load_taxonomy, sync_taxonomy
 
 REPO = Path(__file__).resolve().parents[1]
 TAXONOMY = REPO / "taxonomy.yaml"

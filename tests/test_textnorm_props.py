@@ -5,7 +5,7 @@ import unicodedata
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ingest.textnorm import collapse_ws, fold, modern_tones, nfc, normalise, search_key
+from ingest.text.textnorm import collapse_ws, fold, modern_tones, nfc, normalise, search_key
 
 # Vietnamese letters in both cases, digits, punctuation and assorted whitespace.
 _VI = "aăâbcdđeêghiklmnoôơpqrstuưvxyàáảãạằắẳẵặầấẩẫậèéẻẽẹềếểễệìíỉĩịòóỏõọồốổỗộờớởỡợùúủũụừứửữựỳýỷỹỵ"
@@ -77,7 +77,7 @@ def test_concrete_values():
 @settings(max_examples=300)
 def test_fast_fold_is_fold_on_nfc_text(s):
     """The translate table (extractor, search passages) gives `fold`'s result for any NFC text."""
-    from ingest.fastfold import fast_fold
+    from ingest.text.fastfold import fast_fold
 
     s = nfc(s)
     assert fast_fold(s) == fold(s)

@@ -1,4 +1,4 @@
-from ingest.urls import canonicalize, in_scope
+from ingest.crawl.urls import canonicalize, in_scope
 
 
 def test_tracking_params_fragments_and_case():

@@ -11,11 +11,11 @@ from pathlib import Path
 
 import sqlite_utils
 
-from .archive import read_record
 from .config import SourcesFile
-from .load import save_article
+from .crawl.archive import read_record
 from .models import ArticleRecord, FetchResult
 from .stages import extract_and_tag, taxonomy_for
+from .store.load import save_article
 
 
 def reprocess(

@@ -13,13 +13,13 @@ from datetime import date
 from functools import lru_cache
 from pathlib import Path
 
-from .archive import WarcArchive
-from .asyncrun import run as run_async
 from .config import Source
-from .discover import Discoverer, DiscoveryReport
-from .fetch import Fetcher
+from .crawl.archive import WarcArchive
+from .crawl.asyncrun import run as run_async
+from .crawl.discover import Discoverer, DiscoveryReport
+from .crawl.fetch import Fetcher
+from .crawl.urls import canonicalize, in_scope
 from .models import ArticleRecord, Classification, Discovered, Extracted, FetchResult
-from .urls import canonicalize, in_scope
 
 
 @dataclass(frozen=True)
@@ -44,7 +44,7 @@ class ProcessedBatch:
 
 @lru_cache(maxsize=8)
 def _taxonomy(path: str, mtime: float):
-    from .taxonomy import load_taxonomy
+    from .tag.taxonomy import load_taxonomy
 
     return load_taxonomy(path)
 
@@ -84,8 +84,8 @@ def discover(
 
 def extract_and_tag(record: ArticleRecord, source: Source, taxonomy) -> ArticleRecord:
     """Extraction then classification of one fetched page; pure apart from the record it fills."""
-    from .classify import classify
-    from .extract import extract
+    from .extract.article import extract
+    from .tag.classify import classify
 
     assert record.fetch is not None
     ex = extract(

@@ -9,8 +9,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any
 
-from ..classify import classify
-from ..eval_tagging import (
+from ..models import Classification, Tag
+from ..quality.tagging import (
     DEFAULT_FLOORS,
     DEFAULT_SET,
     below_floors,
@@ -20,8 +20,8 @@ from ..eval_tagging import (
     load_set,
     samplesite_items,
 )
-from ..models import Classification, Tag
-from ..taxonomy import default_taxonomy_path, load_taxonomy
+from ..tag.classify import classify
+from ..tag.taxonomy import default_taxonomy_path, load_taxonomy
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:

@@ -21,7 +21,7 @@ def _db_arg(p: argparse.ArgumentParser) -> None:
 
 
 def _open(path: str, *, write: bool = False):
-    from ..db import connect
+    from ..store.db import connect
 
     if not Path(path).exists():
         print(f"error: database {path} does not exist", file=sys.stderr)
@@ -30,8 +30,8 @@ def _open(path: str, *, write: bool = False):
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    from ..report import ReportQuery, build_report, parse_period, unassigned_articles
-    from ..report_render import write_report
+    from ..evidence.render import write_report
+    from ..evidence.report import ReportQuery, build_report, parse_period, unassigned_articles
 
     db = _open(args.db, write=args.assign_stories)
     if db is None:
@@ -43,8 +43,8 @@ def cmd_report(args: argparse.Namespace) -> int:
         return 2
     missing = unassigned_articles(db)
     if missing and args.assign_stories:
-        from ..lock import WriterLock
-        from ..stories import assign_stories
+        from ..evidence.stories import assign_stories
+        from ..store.lock import WriterLock
 
         with WriterLock(args.db):
             assign_stories(db)
@@ -69,8 +69,8 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 
 def cmd_stories(args: argparse.Namespace) -> int:
-    from ..lock import WriterLock
-    from ..stories import assign_stories, rebuild_stories
+    from ..evidence.stories import assign_stories, rebuild_stories
+    from ..store.lock import WriterLock
 
     db = _open(args.db, write=True)
     if db is None:
@@ -84,7 +84,7 @@ def cmd_stories(args: argparse.Namespace) -> int:
 
 
 def cmd_archive(args: argparse.Namespace) -> int:
-    from ..provenance import archive_text, default_raw_dir
+    from ..evidence.provenance import archive_text, default_raw_dir
 
     db = _open(args.db)
     if db is None:
@@ -100,7 +100,7 @@ def cmd_archive(args: argparse.Namespace) -> int:
 
 
 def cmd_verify_archive(args: argparse.Namespace) -> int:
-    from ..provenance import default_raw_dir, verify_archive
+    from ..evidence.provenance import default_raw_dir, verify_archive
 
     db = _open(args.db)
     if db is None:

@@ -45,8 +45,8 @@ def _overrides(args: argparse.Namespace) -> ExtractOverrides | None:
 
 
 def cmd_extract(args: argparse.Namespace) -> int:
-    from ..eval_extraction import overrides_from_sources
-    from ..extract import extract
+    from ..extract.article import extract
+    from ..quality.extraction import overrides_from_sources
 
     fixed = _overrides(args)
     by_url = overrides_from_sources(args.sources) if args.url and fixed is None else None
@@ -91,7 +91,7 @@ def cmd_extract(args: argparse.Namespace) -> int:
 
 
 def cmd_eval(args: argparse.Namespace) -> int:
-    from .. import eval_extraction as ev
+    from ..quality import extraction as ev
 
     if args.gold:
         sets = []

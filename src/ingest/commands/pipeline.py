@@ -25,7 +25,7 @@ def _common(p: argparse.ArgumentParser, *, sources: bool = True) -> None:
 
 def validate(sources: str, taxonomy: str) -> None:
     """Fail on a broken config before Prefect, the network or the database are touched."""
-    from ..taxonomy import load_taxonomy
+    from ..tag.taxonomy import load_taxonomy
 
     load_sources(sources)
     load_taxonomy(taxonomy)
@@ -40,7 +40,7 @@ def run_flow(
 ) -> int:
     from pipelines.nightly import nightly
 
-    from ..lock import RunLocked
+    from ..store.lock import RunLocked
 
     sources_path = sources_path or args.sources
     validate(sources_path, args.taxonomy)
@@ -99,7 +99,7 @@ def cmd_backfill(args: argparse.Namespace) -> int:
 
 
 def datasette_command(db: str, port: int, host: str = "127.0.0.1") -> list[str]:
-    from ..kb_settings import datasette_args
+    from ..publish.settings import datasette_args
 
     return [sys.executable, "-m", "datasette", *datasette_args(db, port, host=host)]
 
@@ -118,7 +118,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 def cmd_demo(args: argparse.Namespace) -> int:
     """Serve the sample sites on loopback, crawl them with the nightly flow, then serve Datasette."""
-    from ..samplesites import serve as serve_samples
+    from ..testing.samplesites import serve as serve_samples
 
     Path(args.db).parent.mkdir(parents=True, exist_ok=True)
     sources_path = str(Path(args.db).parent / "demo-sources.yaml")
@@ -137,23 +137,23 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def cmd_reprocess(args: argparse.Namespace) -> int:
-    from ..db import connect
     from ..reprocess import reprocess
+    from ..store.db import connect
 
     validate(args.sources, args.taxonomy)
     cfg = load_sources(args.sources)
     db = connect(args.db)
     raw = args.raw_dir or str(Path(args.db).parent / "raw")
-    from ..lock import WriterLock
+    from ..store.lock import WriterLock
 
     with WriterLock(args.db):
-        from ..taxonomy import load_taxonomy, sync_taxonomy
+        from ..tag.taxonomy import load_taxonomy, sync_taxonomy
 
         sync_taxonomy(db, load_taxonomy(args.taxonomy))
         counts = reprocess(
             db, cfg, args.taxonomy, raw, source_id=args.source, article_ids=args.id or None
         )
-        from ..stories import assign_stories
+        from ..evidence.stories import assign_stories
 
         assign_stories(db)  # re-extracted text may join or leave stories
     print("reprocessed:", dict(counts))

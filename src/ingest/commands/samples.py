@@ -12,7 +12,7 @@ import sys
 import threading
 from pathlib import Path
 
-from ..samplesites import DEFAULT_PORTS
+from ..testing.samplesites import DEFAULT_PORTS
 
 
 def ports_from_base(base: int) -> dict[str, int]:
@@ -21,7 +21,7 @@ def ports_from_base(base: int) -> dict[str, int]:
 
 
 def cmd_samples(args: argparse.Namespace) -> int:
-    from ..samplesites import render_all, serve
+    from ..testing.samplesites import render_all, serve
 
     if args.render:
         pages = render_all(args.render)

@@ -1,0 +1,169 @@
+"""Facets and filters over the articles' JSON id lists (initiatives, agencies), by name.
+
+Registered by `ingest.publish.plugin`; configured in metadata.yml (see `IdListFacet`).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from datasette.database import QueryInterrupted
+from datasette.facets import ArrayFacet
+from datasette.utils import escape_sqlite, path_with_added_args, path_with_removed_args
+
+
+class IdListFacet(ArrayFacet):
+    """Facet over a JSON array of ids (articles.initiative_ids / agency_ids), labelled by name.
+
+    Why not Datasette's own array facet: it de-duplicates on ``distinct value, inner.*``, i.e.
+    on every column including the article text, and its ``__arraycontains`` filter parses the
+    JSON of every row; at 100,000 articles the facet ran past the time limit and silently
+    disappeared. When the config names a link table (``article_initiatives``), this facet counts
+    and filters through it and its index instead; otherwise it counts ``json_each`` over the
+    one column. Values are labelled from a lookup table, so researchers see initiative and
+    agency names, not ids. Selecting a value adds ``?_has_<column>=<id>`` (see
+    `idlist_filters`); ``<column>__arraycontains=<id>`` keeps working too.
+
+    metadata.yml::
+
+        facets:
+          - idlist: {column: initiative_ids, labels: initiatives, label_column: name_vi,
+                     link_table: article_initiatives, link_key: article_id,
+                     link_value: initiative_id}
+    """
+
+    type = "idlist"
+
+    async def suggest(self) -> list[dict[str, Any]]:
+        return []
+
+    async def _labels(self, config: dict[str, Any]) -> dict[str, str]:
+        table, column = config.get("labels"), config.get("label_column")
+        if not table or not column:
+            return {}
+        rows = await self.ds.execute(
+            self.database,
+            f"select id, {escape_sqlite(column)} from {escape_sqlite(table)}",
+        )
+        return {str(r[0]): r[1] for r in rows}
+
+    def _unfiltered(self) -> bool:
+        """True when the facet counts over the whole table (Datasette adds no WHERE then)."""
+        return not self.params and re.search(r"\bwhere\b", self.sql, re.IGNORECASE) is None
+
+    def _count_sql(self, config: dict[str, Any], column: str, limit: int) -> str:
+        if config.get("link_table"):
+            link = escape_sqlite(config["link_table"])
+            key = escape_sqlite(config.get("link_key", "article_id"))
+            value = escape_sqlite(config["link_value"])
+            pk = escape_sqlite(config.get("pk", "id"))
+            # The whole table (no filter, no search): every link row belongs to an article
+            # (a foreign key), so count the link table on its own, 3 ms instead of 80 ms for
+            # checking 100,000 article ids.
+            where = (
+                "" if self._unfiltered() else f"where t.{key} in (select {pk} from ({self.sql})) "
+            )
+            return (
+                f"select t.{value} as value, count(*) as count from {link} t {where}"
+                f"group by t.{value} order by count(*) desc, t.{value} limit {limit}"
+            )
+        return (
+            f"select j.value as value, count(*) as count "
+            f"from (select {escape_sqlite(column)} as ids from ({self.sql})) as inner_rows, "
+            f"json_each(inner_rows.ids) j "
+            f"group by j.value order by count(*) desc, j.value limit {limit}"
+        )
+
+    async def facet_results(self) -> tuple[list[dict[str, Any]], list[str]]:
+        results: list[dict[str, Any]] = []
+        timed_out: list[str] = []
+        facet_size = self.get_facet_size()
+        pairs = self.get_querystring_pairs()
+        for source_and_config in self.get_configs():
+            config = source_and_config["config"]
+            column = config.get("column") or config["simple"]
+            try:
+                rows = await self.ds.execute(
+                    self.database,
+                    self._count_sql(config, column, facet_size + 1),
+                    self.params,
+                    truncate=False,
+                    custom_time_limit=self.ds.setting("facet_time_limit_ms"),
+                )
+            except QueryInterrupted:
+                timed_out.append(column)
+                continue
+            labels = await self._labels(config)
+            arg = f"_has_{column}" if config.get("link_table") else f"{column}__arraycontains"
+            values = []
+            for row in rows.rows[:facet_size]:
+                value = str(row["value"])
+                selected = (arg, value) in pairs or (f"{column}__arraycontains", value) in pairs
+                if selected:
+                    toggle = path_with_removed_args(
+                        self.request, {arg: value, f"{column}__arraycontains": value}
+                    )
+                else:
+                    toggle = path_with_added_args(self.request, {arg: value})
+                values.append(
+                    {
+                        "value": value,
+                        "label": labels.get(value, value),
+                        "count": row["count"],
+                        "toggle_url": self.ds.absolute_url(self.request, toggle),
+                        "selected": selected,
+                    }
+                )
+            results.append(
+                {
+                    "name": column,
+                    "type": self.type,
+                    "results": values,
+                    "hideable": source_and_config["source"] != "metadata",
+                    "toggle_url": self.ds.urls.path(
+                        path_with_removed_args(self.request, {f"_facet_{self.type}": column})
+                    ),
+                    "truncated": len(rows.rows) > facet_size,
+                }
+            )
+        return results, timed_out
+
+
+def _idlist_configs(datasette: Any, database: str, table: str) -> list[dict[str, Any]]:
+    facets = (datasette.table_metadata(database, table) or {}).get("facets") or []
+    return [
+        f["idlist"]
+        for f in facets
+        if isinstance(f, dict)
+        and isinstance(f.get("idlist"), dict)
+        and f["idlist"].get("link_table")
+    ]
+
+
+def idlist_filters(request: Any, database: str, table: str, datasette: Any) -> Any:
+    """``?_has_initiative_ids=<id>``: rows linked to that id, through the indexed link table."""
+    configs = _idlist_configs(datasette, database, table) if table else []
+    if not configs:
+        return None
+    from datasette.filters import FilterArguments
+
+    where: list[str] = []
+    params: dict[str, str] = {}
+    human: list[str] = []
+    for config in configs:
+        column = config["column"]
+        for n, value in enumerate(request.args.getlist(f"_has_{column}")):
+            name = f"has_{column}_{n}"
+            where.append(
+                "{pk} in (select {key} from {link} where {value} = :{name})".format(
+                    pk=escape_sqlite(config.get("pk", "id")),
+                    key=escape_sqlite(config.get("link_key", "article_id")),
+                    link=escape_sqlite(config["link_table"]),
+                    value=escape_sqlite(config["link_value"]),
+                    name=name,
+                )
+            )
+            params[name] = value
+            human.append(f'{column} has "{value}"')
+    return FilterArguments(where, params, human)

@@ -1,0 +1,68 @@
+"""SQL functions registered on every Datasette connection, so canned queries, the table search
+box and the pages all fold, match and cut passages the same way.
+
+- ``vn_fold(text)``: the pipeline's folding (`ingest.text.textnorm.fold`).
+- ``vn_fts_query(q [, form])``: a safe FTS5 MATCH expression from what a person typed.
+- ``vn_passage(text, q [, width [, folded]])``: the passage of the original text that best
+  matches the query.
+- ``escape_fts(q)``: replaced by the unranked form of ``vn_fts_query`` so the table search box
+  (``?_search=``) finds exactly what the search page finds.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..text.textnorm import fold
+from .passages import vn_passage
+from .search_query import vn_fts_query, vn_fts_tiers
+
+# SQLite caps this at its compile-time maximum (2 GiB in the usual builds); pages are mapped
+# only when read, so a small database costs no more memory than it would in the page cache.
+MMAP_BYTES = 2**31
+
+
+def _sql_fold(value: Any) -> str | None:
+    return None if value is None else fold(str(value))
+
+
+def _sql_fts_form(value: Any, form: Any = "ranked") -> str:
+    """``vn_fts_query(q [, form])``: 'ranked' (default), 'filter', 'phrases' or 'rest'."""
+    q = None if value is None else str(value)
+    if form == "filter":
+        return vn_fts_query(q, ranked=False)
+    if form in ("phrases", "rest"):
+        return vn_fts_tiers(q)[form == "rest"]
+    if form in (None, "", "ranked"):
+        return vn_fts_query(q)
+    raise ValueError(f"vn_fts_query: unknown form {form!r} (ranked, filter, phrases, rest)")
+
+
+def _sql_fts_filter(value: Any) -> str:
+    return _sql_fts_form(value, "filter")
+
+
+def _sql_passage(text: Any, q: Any, width: Any = None, folded: Any = None) -> str | None:
+    if text is None:
+        return None
+    folded = folded if isinstance(folded, str) else None
+    return vn_passage(str(text), None if q is None else str(q), width, folded)
+
+
+def register_functions(conn: Any) -> None:
+    """Register the SQL functions on one connection, and memory-map the database for reading.
+
+    A search with facets looks up every matching article once per facet, and through mmap those
+    lookups skip a read() system call per page (about a third less time per facet at 100,000
+    articles; benchmarks/bench_search.py). Writers are unaffected: WAL frames are still read the
+    normal way.
+    """
+    conn.create_function("vn_fold", 1, _sql_fold, deterministic=True)
+    conn.create_function("vn_fts_query", 1, _sql_fts_form, deterministic=True)
+    conn.create_function("vn_fts_query", 2, _sql_fts_form, deterministic=True)
+    conn.create_function("vn_passage", 2, _sql_passage, deterministic=True)
+    conn.create_function("vn_passage", 3, _sql_passage, deterministic=True)
+    conn.create_function("vn_passage", 4, _sql_passage, deterministic=True)
+    # the table's ?_search= filters and sorts by date: the unranked form, same matches
+    conn.create_function("escape_fts", 1, _sql_fts_filter, deterministic=True)
+    conn.execute(f"pragma mmap_size = {MMAP_BYTES}")

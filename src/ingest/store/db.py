@@ -1,0 +1,216 @@
+"""The knowledge-base schema, its migrations, and idempotent loading.
+
+Researchers rely on table and column names, so the schema only grows through migrations
+(sqlite-utils `Migrations`), never by ad-hoc `alter=True` at load time.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+import sqlite_utils
+from sqlite_utils.migrations import Migrations
+
+from ..text.textnorm import fold
+
+migrations = Migrations("hanoi_kb")
+
+FTS_TABLE = "articles_fts"
+FTS_TOKENIZE = "unicode61 remove_diacritics 2"
+
+
+@migrations()
+def m001_core(db: sqlite_utils.Database) -> None:
+    db.execute(
+        """create table sources (
+            id text primary key, name text not null, kind text not null, home text not null,
+            language text, enabled integer default 1)"""
+    )
+    db.execute(
+        """create table initiatives (
+            id text primary key, name_vi text not null, name_en text not null,
+            kind text not null,          -- initiative | topic
+            level text, parent text, description text)"""
+    )
+    db.execute(
+        """create table agencies (
+            id text primary key, name_vi text not null, name_en text not null,
+            level text, parent text, description text)"""
+    )
+    db.execute(
+        """create table stories (
+            id integer primary key, title text, first_published text, first_article_id integer,
+            outlets text, outlet_count integer default 0, article_count integer default 0)"""
+    )
+    db.execute(
+        """create table articles (
+            id integer primary key,
+            url text not null unique,
+            canonical_url text,
+            source_id text not null references sources(id),
+            source_kind text,            -- copied from sources.kind for faceting
+            title text, lead text, text text, author text,
+            published text,              -- ISO 8601 with +07:00
+            published_date text,         -- YYYY-MM-DD, for date facets and ranges
+            published_month text,        -- YYYY-MM
+            published_year integer,
+            fetched_at text, language text,
+            relevant integer not null default 0,
+            relevance_score real,
+            content_sha256 text,         -- of the extracted title+lead+text
+            http_status integer,
+            raw_sha256 text,             -- of the raw response body, as archived
+            warc_file text, warc_offset integer, warc_record_id text,
+            extractor_version text, tagger_version text,
+            field_sources text,          -- JSON: which signal each field came from
+            initiative_ids text not null default '[]',  -- JSON array, for _facet_array
+            agency_ids text not null default '[]',      -- JSON array, for _facet_array
+            story_id integer references stories(id),
+            first_seen text, updated_at text)"""
+    )
+    for col in ("source_id", "published_date", "relevant", "story_id", "canonical_url"):
+        db.execute(f"create index idx_articles_{col} on articles({col})")
+    for table, ref, label in (
+        ("article_initiatives", "initiatives", "initiative_id"),
+        ("article_agencies", "agencies", "agency_id"),
+    ):
+        db.execute(
+            f"""create table {table} (
+                article_id integer not null references articles(id),
+                {label} text not null references {ref}(id),
+                evidence text not null,      -- exact sentence from the article
+                field text not null,         -- title | lead | text
+                start integer not null, "end" integer not null,  -- offsets in that field
+                rule text, tagger_version text,
+                primary key (article_id, {label}))"""
+        )
+        db.execute(f"create index idx_{table}_{label} on {table}({label})")
+    db.execute(
+        """create table runs (
+            id text primary key, started_at text, finished_at text, status text,
+            sources integer, discovered integer default 0, fetched integer default 0,
+            not_modified integer default 0, extracted integer default 0, new integer default 0,
+            updated integer default 0, relevant integer default 0, failed integer default 0,
+            skipped_robots integer default 0, duration_s real, message text)"""
+    )
+    db.execute(
+        """create table source_runs (
+            run_id text not null references runs(id), source_id text not null references sources(id),
+            started_at text, discovered integer default 0, fetched integer default 0,
+            not_modified integer default 0, new integer default 0, updated integer default 0,
+            relevant integer default 0, failed integer default 0, skipped_robots integer default 0,
+            out_of_scope integer default 0, requests integer default 0,
+            duration_s real, status text, health text, error_summary text,
+            primary key (run_id, source_id))"""
+    )
+    db.execute(
+        """create table frontier (
+            url text primary key, source_id text not null, first_seen text, last_seen text,
+            found_via text, state text not null default 'new',
+            -- new | fetched | not_modified | failed | quarantined | robots | out_of_scope
+            lastmod text, attempts integer default 0, last_status integer, last_error text,
+            next_try text, article_id integer)"""
+    )
+    db.execute("create index idx_frontier_state on frontier(source_id, state)")
+    db.execute(
+        """create table http_cache (
+            url text primary key, etag text, last_modified text, body_sha256 text,
+            checked_at text)"""
+    )
+    db.execute(
+        """create table quarantine (
+            url text primary key, source_id text, reason text, status integer,
+            first_failed text, last_failed text, failures integer default 1, retry_after text)"""
+    )
+    db.execute(
+        f"""create virtual table {FTS_TABLE} using fts5(
+            title, lead, text, folded, tokenize = "{FTS_TOKENIZE}")"""
+    )
+
+
+@migrations()
+def m002_backfill_progress(db: sqlite_utils.Database) -> None:
+    """Where each backfill walker (sitemaps, a listing, a search query) stopped, per source."""
+    db.execute(
+        """create table backfill_progress (
+            source_id text not null, walker text not null, state text not null,
+            since text, updated_at text, primary key (source_id, walker))"""
+    )
+
+
+@migrations()
+def m003_facet_indexes(db: sqlite_utils.Database) -> None:
+    """Facet columns researchers filter on most; halves the articles page at 100k rows."""
+    for col in ("source_kind", "published_month", "published_year"):
+        db.execute(f"create index if not exists idx_articles_{col} on articles({col})")
+
+
+@migrations()
+def m004_story_signatures(db: sqlite_utils.Database) -> None:
+    """MinHash signatures kept per article, so tonight's articles join existing stories without
+    reclustering everything (`if not exists`: older builds created it lazily)."""
+    db.execute(
+        """create table if not exists story_signatures (
+            article_id integer primary key references articles(id),
+            story_id integer references stories(id),
+            minhash blob not null, shingle_count integer not null, published text,
+            num_perm integer not null, scheme text not null, content_sha256 text)"""
+    )
+    db.execute(
+        "create index if not exists idx_story_signatures_published on story_signatures(published)"
+    )
+    db.execute(
+        "create index if not exists idx_story_signatures_story_id on story_signatures(story_id)"
+    )
+
+
+def connect(path: str | Path, *, migrate: bool = True) -> sqlite_utils.Database:
+    """Open the knowledge base in WAL mode so Datasette can read while the pipeline writes."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    conn = sqlite3.connect(str(path), timeout=30, isolation_level=None)
+    db = sqlite_utils.Database(conn)
+    db.execute("pragma journal_mode = wal")
+    db.execute("pragma synchronous = normal")
+    db.execute("pragma foreign_keys = on")
+    if migrate:
+        migrations.apply(db)
+    return db
+
+
+def folded_document(title: str, lead: str, text: str) -> str:
+    """The đ-folded copy indexed next to the original, so queries match with or without marks."""
+    return fold(" \n".join(p for p in (title, lead, text) if p))
+
+
+def index_article(db: sqlite_utils.Database, article_id: int, row: dict[str, Any]) -> None:
+    title, lead, text = row.get("title") or "", row.get("lead") or "", row.get("text") or ""
+    db.execute(f"delete from {FTS_TABLE} where rowid = ?", [article_id])
+    db.execute(
+        f"insert into {FTS_TABLE} (rowid, title, lead, text, folded) values (?, ?, ?, ?, ?)",
+        [article_id, title, lead, text, folded_document(title, lead, text)],
+    )
+
+
+def sync_sources(db: sqlite_utils.Database, sources: Iterable[Any]) -> None:
+    db["sources"].upsert_all(
+        (
+            {
+                "id": s.id,
+                "name": s.name,
+                "kind": s.kind,
+                "home": s.home,
+                "language": s.language,
+                "enabled": int(s.enabled),
+            }
+            for s in sources
+        ),
+        pk="id",
+    )
+
+
+def table_counts(db: sqlite_utils.Database) -> dict[str, int]:
+    return {t: db[t].count for t in db.table_names() if not t.startswith(FTS_TABLE)}

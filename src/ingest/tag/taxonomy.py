@@ -1,0 +1,312 @@
+"""Load and validate `taxonomy.yaml`: initiatives, umbrella topics, agencies and their aliases.
+
+The taxonomy is edited by researchers, not programmers: adding an alias must be a one-line change
+with no code, and every mistake must be reported with the file, the entry and the problem before
+any article is tagged. The ids are a public contract (saved queries and feeds use them); names
+and aliases may change freely, and any edit changes `Taxonomy.digest`, hence the tagger version,
+so `ingest reprocess` knows which articles to re-tag.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import re
+from pathlib import Path
+from typing import Any, Literal
+
+import sqlite_utils
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from ..config import ConfigError, pydantic_problems, read_yaml
+from ..paths import REPO_ROOT
+
+InitiativeKind = Literal["initiative", "topic"]
+InitiativeLevel = Literal["local", "international", "umbrella"]
+AgencyLevel = Literal["city", "district", "ministry", "national", "international"]
+
+_ID = r"^[a-z][a-z0-9_]*$"
+_OPTIONAL = re.compile(r"\[([^\[\]]+)\]")
+MAX_OPTIONAL_PARTS = 4  # 2**4 spellings per alias at most, to keep the matcher small
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def _check_aliases(values: list[str]) -> list[str]:
+    for v in values:
+        if not v.strip():
+            raise ValueError("empty alias")
+        if len(_OPTIONAL.findall(v)) > MAX_OPTIONAL_PARTS:
+            raise ValueError(f"alias {v!r} has more than {MAX_OPTIONAL_PARTS} [optional] parts")
+        if "[" in _OPTIONAL.sub("", v) or "]" in _OPTIONAL.sub("", v):
+            raise ValueError(f"alias {v!r} has an unbalanced [ or ]")
+    return values
+
+
+class Label(_Strict):
+    """Fields shared by initiatives, topics and agencies.
+
+    `aliases` count wherever they occur; `context_aliases` are generic phrases that count only in
+    a sentence with Hanoi context and without another city or a startup/innovation veto word.
+    An alias may mark optional words in brackets: "Mạng lưới các thành phố sáng tạo [của] UNESCO".
+    """
+
+    id: str = Field(pattern=_ID)
+    name_vi: str = Field(min_length=1)
+    name_en: str = Field(min_length=1)
+    parent: str | None = None
+    description: str | None = None
+    aliases: list[str] = []
+    context_aliases: list[str] = []
+    # words right before a context alias that cancel it, e.g. "các" in "các thành phố sáng tạo
+    # khác": other member cities, not Hanoi's own membership
+    not_after: list[str] = []
+    # words right after a context alias that make it another name: "Tài năng sáng tạo nhí"
+    not_before: list[str] = []
+    # words that, in the same sentence, cancel this label's context aliases: a company's
+    # "trung tâm thiết kế sáng tạo" is not the city's centre
+    veto: list[str] = []
+
+    @field_validator("aliases", "context_aliases", "not_after", "not_before", "veto")
+    @classmethod
+    def _aliases(cls, v: list[str]) -> list[str]:
+        return _check_aliases(v)
+
+
+class Initiative(Label):
+    kind: InitiativeKind
+    level: InitiativeLevel
+
+
+class Agency(Label):
+    level: AgencyLevel
+
+
+class Weights(_Strict):
+    initiative: float = Field(2.0, ge=0)
+    topic: float = Field(1.5, ge=0)
+    signal: float = Field(0.5, ge=0)
+    agency: float = Field(0.0, ge=0)
+
+
+class Relevance(_Strict):
+    """How evidence becomes a score; kept here so tuning needs no code change."""
+
+    threshold: float = Field(1.0, gt=0)
+    weights: Weights = Weights()
+    repeat_bonus: float = Field(0.25, ge=0, description="per extra sentence naming a label")
+    repeat_cap: float = Field(1.0, ge=0, description="most a label can gain from repeats")
+    other_place_title_factor: float = Field(
+        0.5, ge=0, le=1, description="score multiplier when the title names another city, not Hanoi"
+    )
+
+
+class Context(_Strict):
+    """Words that decide whether a generic phrase is about Hanoi's programme."""
+
+    window: int = Field(1, ge=0, le=5, description="sentences either side that lend Hanoi context")
+    hanoi: list[str] = Field(min_length=1)
+    hanoi_capitalised: list[str] = []  # count only when written with a capital initial
+    other_places: list[str] = []
+    veto: list[str] = []  # startup / innovation wording: the generic phrase is not the programme
+    confirm: list[str] = []  # e.g. "UNESCO": the sentence is about the network despite a veto
+
+    @field_validator("hanoi", "hanoi_capitalised", "other_places", "veto", "confirm")
+    @classmethod
+    def _aliases(cls, v: list[str]) -> list[str]:
+        return _check_aliases(v)
+
+
+class Boilerplate(_Strict):
+    """Lines that are page furniture, not story: nothing found there is evidence."""
+
+    line_prefixes: list[str] = []  # a line starting with one of these is skipped
+    block_headers: list[str] = []  # related-news headers: following headline-like lines skipped
+    credit_prefixes: list[str] = []  # "Ảnh: Sở VH&TT" inside a line: the name is a credit
+
+
+class AgencyRoles(_Strict):
+    """Places in a sentence where an agency's name does not mean the agency acts in the story."""
+
+    # "Kế hoạch số 229/KH-UBND ngày 25/8/2022 của UBND thành phố": the name after a numbered
+    # document and "của" is the document's issuer, cited, not acting
+    issuer_documents: list[str] = []
+    # "trong khuôn viên Bảo tàng Hà Nội": the name right after one of these is a venue
+    venue_words: list[str] = []
+
+
+class Signal(_Strict):
+    """A phrase that adds to the relevance score without being a label (e.g. "thiết kế sáng tạo")."""
+
+    alias: str = Field(min_length=1)
+    context: bool = True
+    weight: float | None = Field(None, ge=0)
+
+
+class Taxonomy(_Strict):
+    version: int = 1
+    relevance: Relevance = Relevance()
+    context: Context
+    boilerplate: Boilerplate = Boilerplate()
+    agency_roles: AgencyRoles = AgencyRoles()
+    signals: list[Signal] = []
+    initiatives: list[Initiative] = Field(min_length=1)
+    agencies: list[Agency] = Field(min_length=1)
+    digest: str = ""  # sha256 of the file content; set by load_taxonomy
+
+    def initiative(self, label_id: str) -> Initiative:
+        for i in self.initiatives:
+            if i.id == label_id:
+                return i
+        raise KeyError(label_id)
+
+    def agency(self, label_id: str) -> Agency:
+        for a in self.agencies:
+            if a.id == label_id:
+                return a
+        raise KeyError(label_id)
+
+    @property
+    def initiative_ids(self) -> list[str]:
+        return [i.id for i in self.initiatives]
+
+    @property
+    def agency_ids(self) -> list[str]:
+        return [a.id for a in self.agencies]
+
+
+def expand_alias(alias: str) -> list[str]:
+    """All spellings of an alias with [optional] words, e.g. "A [b] C" → ["A b C", "A C"]."""
+    parts = _OPTIONAL.split(alias)
+    fixed, optional = parts[0::2], parts[1::2]
+    out = []
+    for keep in itertools.product((True, False), repeat=len(optional)):
+        s = fixed[0]
+        for k, opt, rest in zip(keep, optional, fixed[1:], strict=True):
+            s += (opt if k else "") + rest
+        s = " ".join(s.split())
+        if s and s not in out:
+            out.append(s)
+    return out
+
+
+def _entry(raw: Any, loc: tuple[Any, ...]) -> str:
+    """Name the entry a location points at, e.g. "agencies[3] (id: doc_sports) field aliases"."""
+    if (
+        len(loc) >= 2
+        and loc[0] in ("initiatives", "agencies", "signals")
+        and isinstance(loc[1], int)
+    ):
+        key = None
+        try:
+            key = raw[loc[0]][loc[1]].get("id") or raw[loc[0]][loc[1]].get("alias")
+        except Exception:
+            pass
+        head = f"{loc[0]}[{loc[1]}]" + (f" (id: {key})" if key else "")
+        rest = ".".join(str(p) for p in loc[2:])
+        return head + (f" field {rest}" if rest else "")
+    return ".".join(str(p) for p in loc) or "top level"
+
+
+def _problems(raw: Any, exc: ValidationError) -> list[str]:
+    """pydantic_problems with entry names that say which initiative or agency is wrong."""
+    out = []
+    for err, generic in zip(exc.errors(), pydantic_problems(raw, exc), strict=True):
+        loc = tuple(err["loc"])
+        if err["type"] in ("extra_forbidden", "missing"):
+            loc = loc[:-1]
+        msg = generic.split(": ", 1)[1] if ": " in generic else generic
+        out.append(f"{_entry(raw, loc)}: {msg}")
+    return out
+
+
+def _cross_checks(tax: Taxonomy) -> list[str]:
+    problems = []
+    for section, labels in (("initiatives", tax.initiatives), ("agencies", tax.agencies)):
+        seen: dict[str, int] = {}
+        ids = {lab.id for lab in labels}
+        for i, lab in enumerate(labels):
+            where = f"{section}[{i}] (id: {lab.id})"
+            if lab.id in seen:
+                problems.append(f"{where}: duplicate id, first used by {section}[{seen[lab.id]}]")
+            seen.setdefault(lab.id, i)
+            if lab.parent is not None and lab.parent not in ids:
+                problems.append(f"{where}: unknown parent {lab.parent!r}")
+            if lab.parent == lab.id:
+                problems.append(f"{where}: parent is itself")
+            if not (lab.aliases or lab.context_aliases):
+                problems.append(f"{where}: needs at least one alias or context alias")
+    clash = set(tax.initiative_ids) & set(tax.agency_ids)
+    if clash:
+        problems.append(f"ids used both as initiative and agency: {sorted(clash)}")
+    return problems
+
+
+def parse_taxonomy(raw: Any, *, file: str | Path = "taxonomy.yaml", digest: str = "") -> Taxonomy:
+    """Validate already-parsed YAML; raises ConfigError naming file, entry and problem."""
+    if not isinstance(raw, dict):
+        raise ConfigError(file, ["top level must be a mapping with 'initiatives:' and 'agencies:'"])
+    try:
+        tax = Taxonomy.model_validate({**raw, "digest": digest or _digest_of(raw)})
+    except ValidationError as exc:
+        raise ConfigError(file, _problems(raw, exc)) from None
+    problems = _cross_checks(tax)
+    if problems:
+        raise ConfigError(file, problems)
+    return tax
+
+
+def _digest_of(raw: Any) -> str:
+    return hashlib.sha256(repr(raw).encode("utf-8")).hexdigest()
+
+
+def load_taxonomy(path: str | Path) -> Taxonomy:
+    """Read and validate the taxonomy file; the digest is of its exact bytes."""
+    path = Path(path)
+    raw = read_yaml(path)
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    return parse_taxonomy(raw, file=path, digest=digest)
+
+
+def default_taxonomy_path() -> Path:
+    """taxonomy.yaml in the working directory, else the one at the repository root."""
+    here = Path("taxonomy.yaml")
+    if here.exists():
+        return here
+    return REPO_ROOT / "taxonomy.yaml"
+
+
+def sync_taxonomy(db: sqlite_utils.Database, taxonomy: Taxonomy) -> None:
+    """Upsert initiatives, topics and agencies so the facet tables name every id in use."""
+    with db.conn:
+        db["initiatives"].upsert_all(
+            (
+                {
+                    "id": i.id,
+                    "name_vi": i.name_vi,
+                    "name_en": i.name_en,
+                    "kind": i.kind,
+                    "level": i.level,
+                    "parent": i.parent,
+                    "description": i.description,
+                }
+                for i in taxonomy.initiatives
+            ),
+            pk="id",
+        )
+        db["agencies"].upsert_all(
+            (
+                {
+                    "id": a.id,
+                    "name_vi": a.name_vi,
+                    "name_en": a.name_en,
+                    "level": a.level,
+                    "parent": a.parent,
+                    "description": a.description,
+                }
+                for a in taxonomy.agencies
+            ),
+            pk="id",
+        )
