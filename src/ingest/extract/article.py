@@ -2,7 +2,7 @@
 
 trafilatura finds the body; this module adds what it misses on these sites and keeps what it
 gets right. The HTML is decoded and parsed once with lxml; metadata, headline, lead and byline
-are read off that tree (see `extract_meta` and `byline`), then boilerplate boxes and the lead are
+are read off that tree (see `meta` and `byline`), then boilerplate boxes and the lead are
 removed from it and trafilatura reads the body paragraphs: from the article container alone when
 it holds the article, else from the whole tree. Generic rules come first; per-source CSS
 overrides (sources.yaml) only replace a field when they match. docs/extraction.md has the rules.

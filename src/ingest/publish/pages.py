@@ -29,7 +29,7 @@ STATIC_TYPES = {".css": "text/css; charset=utf-8", ".js": "text/javascript; char
 
 
 async def static_file(request: Any) -> Response:
-    """Serve src/ingest/static: Datasette only serves static dirs of plugin *packages*."""
+    """Serve src/ingest/publish/static: Datasette only serves static dirs of plugin *packages*."""
     name = request.url_vars["path"]
     path = (STATIC_DIR / name).resolve()
     if path.parent != STATIC_DIR.resolve() or not path.is_file():

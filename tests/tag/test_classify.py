@@ -11,7 +11,7 @@ from ingest.models import Tag
 from ingest.tag.classify import TAGGER_VERSION, classify, split_sentences, tagger_version
 from ingest.tag.taxonomy import load_taxonomy
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(scope="module")

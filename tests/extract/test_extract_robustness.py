@@ -160,7 +160,7 @@ def test_given_encoding_that_cannot_decode_falls_back():
 def test_given_windows_1258_is_used():
     from pathlib import Path
 
-    raw = (Path(__file__).parent / "fixtures" / "extract" / "windows-1258.html").read_bytes()
+    raw = (Path(__file__).parents[1] / "fixtures" / "extract" / "windows-1258.html").read_bytes()
     assert (
         extract(raw, encoding="windows-1258").title
         == "Làng gốm Bát Tràng đón đoàn nhà thiết kế trẻ"

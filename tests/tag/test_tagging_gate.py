@@ -21,7 +21,7 @@ from ingest.quality.tagging import (
 )
 from ingest.tag.taxonomy import load_taxonomy
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 TARGETS = {
     "relevance_f1": 0.95,
     "initiative_micro_f1": 0.90,

@@ -11,7 +11,7 @@ from pathlib import Path
 from ingest.quality.tagging import evaluate, samplesite_items
 from ingest.tag.taxonomy import load_taxonomy
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 
 
 def test_sample_sites_meet_the_targets():

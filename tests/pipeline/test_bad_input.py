@@ -1,6 +1,6 @@
 """Bad input ends with a clear message and no damage: broken sources or taxonomy files, an
 unreadable database, a disk that fills up during a run. (A second concurrent run is refused by
-the writer lock: tests/test_crash_safety.py::test_second_run_is_refused_while_one_writes.)"""
+the writer lock: tests/pipeline/test_crash_safety.py::test_second_run_is_refused_while_one_writes.)"""
 
 from __future__ import annotations
 

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from ingest.tag.classify import classify, split_sentences
 from ingest.tag.taxonomy import load_taxonomy
 
-TAX = load_taxonomy(Path(__file__).resolve().parents[1] / "taxonomy.yaml")
+TAX = load_taxonomy(Path(__file__).resolve().parents[2] / "taxonomy.yaml")
 
 PIECES = [
     "Lễ hội Thiết kế sáng tạo Hà Nội",

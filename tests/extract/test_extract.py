@@ -10,7 +10,7 @@ import pytest
 
 from ingest.extract.article import EXTRACTOR_VERSION, extract
 
-FIX = Path(__file__).parent / "fixtures" / "extract"
+FIX = Path(__file__).parents[1] / "fixtures" / "extract"
 
 
 def page(name: str, url: str | None = None):

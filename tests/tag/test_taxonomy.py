@@ -10,7 +10,7 @@ from ingest.config import ConfigError
 from ingest.store.db import connect
 from ingest.tag.taxonomy import expand_alias, load_taxonomy, sync_taxonomy
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 TAXONOMY = REPO / "taxonomy.yaml"
 
 INITIATIVES = [

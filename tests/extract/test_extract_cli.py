@@ -6,7 +6,7 @@ from pathlib import Path
 
 from ingest.commands import extract as cmd
 
-FIX = Path(__file__).parent / "fixtures" / "extract"
+FIX = Path(__file__).parents[1] / "fixtures" / "extract"
 
 
 def run(argv):

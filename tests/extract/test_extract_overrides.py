@@ -8,7 +8,7 @@ from ingest.config import ExtractOverrides
 from ingest.extract.article import extract
 from ingest.extract.css_select import css_to_xpath, select
 
-PAGE = (Path(__file__).parent / "fixtures" / "extract" / "needs-overrides.html").read_bytes()
+PAGE = (Path(__file__).parents[1] / "fixtures" / "extract" / "needs-overrides.html").read_bytes()
 OV = ExtractOverrides(
     title="div.ten-bai",
     lead=".mo-dau",
