@@ -61,7 +61,7 @@ _ORD = r"(?:st|nd|rd|th)?"
 # Vietnamese ranges: "từ 9 đến 17/11/2024", "từ ngày 9/11 đến ngày 17/11", "9-17/11".
 _VN_RANGE = re.compile(
     r"(?<![\w/])(?P<tu>tu\s+)?(?:ngay\s+)?(?P<d1>\d{1,2})(?:/(?P<m1>\d{1,2})(?:/(?P<y1>\d{4}))?)?"
-    r"\s*(?:den|toi|-|–)\s*(?:het\s+)?(?:ngay\s+)?(?P<d2>\d{1,2})/(?P<m2>\d{1,2})"
+    r"\s*(?:den|toi|-|–|va)\s*(?:het\s+)?(?:ngay\s+)?(?P<d2>\d{1,2})/(?P<m2>\d{1,2})"
     r"(?:/(?P<y2>\d{4}))?(?![\d/])"
 )
 # "ngày 8 tháng 6 năm 2023", "8 tháng 6, 2023", "ngày 8 tháng 6".
@@ -192,7 +192,10 @@ def find_dates(sentence: str, published: date | None) -> list[DateMention]:
 
     for m in _VN_RANGE.finditer(folded):
         from_word = m.group("tu") and lower[m.start("tu") : m.end("tu")].startswith("từ")
-        if not (from_word or m.group("m1") or re.search(r"[-–]", m.group(0))):
+        two_days = re.search(r"\d\s+va\s+\d", m.group(0)) and not m.group("m1")
+        if two_days and int(m.group("d2")) - int(m.group("d1")) != 1:
+            continue  # "12 và 13/5" is a two-day span; "1 và 15/5" two separate days
+        if not (from_word or two_days or m.group("m1") or re.search(r"[-–]", m.group(0))):
             continue
         d2, m2 = int(m.group("d2")), int(m.group("m2"))
         end, given = _build(d2, m2, m.group("y2"), published)

@@ -36,7 +36,8 @@ UNITS: dict[str, str] = {
     "luot nguoi tham du": "visits",
     "luot nguoi": "visits",
     "luot tham quan": "visits",
-    "luot": "visits",
+    "luot xem": "views",
+    "luot truy cap": "views",
     "khach tham quan": "visitors",
     "du khach": "visitors",
     "khach": "visitors",
@@ -50,12 +51,15 @@ UNITS: dict[str, str] = {
     "nuoc": "countries",
     "thanh pho": "cities",
     "dai bieu": "delegates",
+    "chuyen gia": "experts",
+    "can bo": "officials",
     "thi sinh": "contestants",
     "doi thi": "teams",
     "doi": "teams",
     "bai du thi": "entries",
     "ho so du thi": "entries",
     "tac pham": "works",
+    "ap phich": "works",
     "tac gia": "authors",
     "san pham": "products",
     "gian hang": "booths",
@@ -120,6 +124,8 @@ UNITS: dict[str, str] = {
     "episodes": "episodes",
     "studios": "studios",
     "officials": "officials",
+    "experts": "experts",
+    "views": "views",
     "brands": "brands",
     "billion vnd": "vnd",
     "million vnd": "vnd",
@@ -182,11 +188,14 @@ _WORDS_RX = (
     rf"(?:(?:{_NUMBER_WORDS})\s+muoi(?:\s+(?:mot|{_NUMBER_WORDS}))?"
     rf"|muoi(?:\s+(?:mot|{_NUMBER_WORDS}))?|{_NUMBER_WORDS})"
 )
+# One English word may stand between a number and its noun ("20 young designers", "6 design
+# workshops"); Vietnamese puts adjectives after the noun, so nothing is allowed there.
+_EN_ADJ = r"young|international|foreign|local|new|domestic|vietnamese|design|creative|art"
 _UNITS_RX = "|".join(re.escape(u) for u in sorted(UNITS, key=len, reverse=True))
 _FIGURE = re.compile(
     rf"(?<![\w.,/%:\-])(?P<num>\d{{1,3}}(?:[.,]\d{{3}})+|\d+(?:[.,]\d+)?|{_WORDS_RX})"
     rf"(?:\s+(?P<mult>van|nghin|ngan|trieu|ty|thousand|million|billion))?"
-    rf"\s+(?P<unit>{_UNITS_RX})(?![\w])"
+    rf"(?:\s+(?P<adj>{_EN_ADJ}))?\s+(?P<unit>{_UNITS_RX})(?![\w])"
 )
 # "nâng tổng số thành viên lên 246": the count noun before the number.
 _REVERSED = re.compile(
@@ -195,19 +204,21 @@ _REVERSED = re.compile(
 )
 # Words before a number that make it a limit, a norm or not a count of the activity.
 _NOT_A_COUNT_BEFORE = re.compile(
-    r"(?:toi da|moi|tung|duoi|hang|so|lan thu|thu|nam|ngay|thang|top|no\.|up to the"
+    r"(?:toi da|moi|tung|duoi|hang|(?<!tong )so|lan thu|thu|nam|ngay|thang|top|no\.|up to the"
     r"|hang chuc|hang tram|hang nghin|ty le)\s+$"
 )
 # "Chín trên mười đội" is a fraction; "mỗi quận … ít nhất 1 không gian" is a norm.
 _FRACTION_BEFORE = re.compile(rf"(?:\d+|{_NUMBER_WORDS})\s+tren\s+$")
-_NORM_BEFORE = re.compile(r"(?<![\w])mỗi\s")
+_NORM_BEFORE = re.compile(r"(?<![\w])(?:mỗi|each|per)\s")
 # Number words as spelled (lowercase original): folded "sau" is also "sau" (after), "ba" also
 # "bà", "nam" also "Nam" (south), "bay" also "bay" (fly).
 _SPELLED = {
     "hai", "ba", "bốn", "tư", "năm", "lăm", "sáu", "bảy", "tám", "chín", "mười", "mươi", "mốt",
 }  # fmt: skip
 # …and words after the count noun that make it something else ("2 ngày nữa", "5 ngày trước").
-_NOT_A_COUNT_AFTER = re.compile(r"^\s*(?:nua|truoc|qua|toi|sau|old|ago)\b")
+_NOT_A_COUNT_AFTER = re.compile(
+    r"^\s*(?:nua|truoc|qua|toi|sau|old|ago|moi (?:luot|ngay|nguoi|tuan|thang|buoi)|each|per)\b"
+)
 
 
 @dataclass(frozen=True)
@@ -269,6 +280,8 @@ def find_figures(sentence: str) -> list[Figure]:
     for m in _FIGURE.finditer(folded):
         raw, unit = m.group("num"), m.group("unit")
         counts = UNITS[unit]
+        if m.group("adj") and (unit not in ENGLISH_UNITS or not _ascii(sentence, m)):
+            continue  # an English adjective before a Vietnamese noun is a misreading
         is_word = not raw[0].isdigit()
         if is_word and (counts not in _WORD_UNITS_OK or m.group("mult")):
             continue
@@ -323,6 +336,10 @@ def find_figures(sentence: str) -> list[Figure]:
             )
     out.sort(key=lambda f: f.start)
     return out
+
+
+def _ascii(sentence: str, m: re.Match[str]) -> bool:
+    return sentence[m.start() : m.end()].isascii()
 
 
 def _qualifier(folded: str, at: int) -> tuple[str | None, int]:

@@ -190,6 +190,7 @@ _NOT_A_PLACE = re.compile(
     r"(?:hội nghị|hội thảo|lễ |buổi|kỳ họp|kì họp|sự kiện|diễn đàn|tọa đàm|toạ đàm|chương trình"
     r"|cuộc thi|phiên|vòng|mùa|dịp|khuôn khổ|đây|chỗ|địa phương|các|nhiều|mỗi|những|cơ sở\b"
     r"|kế hoạch|quyết định|nghị quyết|văn bản|thời điểm|khu vực trung tâm|địa bàn|báo |tạp chí"
+    r"|trung tâm (?:thủ đô|thành phố|hà nội)"
     r"|đài (?!tưởng)|cổng thông tin|trang |website|kênh|fanpage|chuyên mục|ấn phẩm|số báo"
     r"|mặt tiền|\d|the (?:event|opening|conference|forum|ceremony|festival|meeting)"
     r"|its |their |a |an |this |that )"
@@ -210,6 +211,8 @@ _PLACE_NOUN = re.compile(
 _ADDRESS = re.compile(r"(?:so \d+\w*\s+)?(?:pho|duong|ngo)\s")
 _QUALIFIER = re.compile(r"(?:quan|huyen|phuong|xa|thi xa|district|ward)\b")
 _ARTICLE = re.compile(r"(?:the|a)\s+")
+# "tại 47 Hàng Dầu": a house number and a capitalised street name is an address.
+_STREET_NUMBER = re.compile(r"\d{1,4}[A-Za-z]?\s+(?=[A-ZÀ-ỸĐ])")
 
 
 def _phrase_end(sentence: str, start: int) -> int:
@@ -249,7 +252,8 @@ def find_venues(sentence: str, gazetteer: Gazetteer) -> list[VenueMention]:
             "around",
         ):
             start = art.end()
-        if _NOT_A_PLACE.match(sentence[start:].lower()):
+        lowered = sentence[start:].lower()
+        if _NOT_A_PLACE.match(lowered) and not _STREET_NUMBER.match(sentence, start):
             continue
         end = _phrase_end(sentence, start)
         # ", quận Nam Từ Liêm" or "(quận Y)" after a venue locates it; it is not a second venue
@@ -276,7 +280,8 @@ def _resolve(
         (p.id for _, _, p in gaz.find(folded[end:district_end]) if p.kind in ("district", "ward")),
         None,
     )
-    named = bool(_PLACE_NOUN.match(phrase)) and not _ADDRESS.match(phrase)
+    numbered = bool(_STREET_NUMBER.match(sentence, start))
+    named = bool(_PLACE_NOUN.match(phrase) or numbered) and not _ADDRESS.match(phrase)
     if hits:
         best = min(_SPECIFICITY[p.kind] for _, _, p in hits)
         if best >= _SPECIFICITY["ward"] and hits[0][0] > 0 and named:
