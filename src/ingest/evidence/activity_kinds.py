@@ -77,7 +77,6 @@ _MEMBERSHIP = _rx(
     r"tro thanh thanh vien",
     r"ho so (?:de cu|ung cu)",
     r"(?:don )?nhan danh hieu",
-    r"danh hieu thanh pho sang tao",
     r"bao cao (?:giam sat|dinh ky)",
     r"bao cao bon nam",
     r"bao cao 4 nam",

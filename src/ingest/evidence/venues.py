@@ -252,8 +252,9 @@ def find_venues(sentence: str, gazetteer: Gazetteer) -> list[VenueMention]:
             "around",
         ):
             start = art.end()
-        lowered = sentence[start:].lower()
-        if _NOT_A_PLACE.match(lowered) and not _STREET_NUMBER.match(sentence, start):
+        english = cue.group(1).isascii()
+        numbered = not english and bool(_STREET_NUMBER.match(sentence, start))
+        if _NOT_A_PLACE.match(sentence[start:].lower()) and not numbered:
             continue
         end = _phrase_end(sentence, start)
         # ", quận Nam Từ Liêm" or "(quận Y)" after a venue locates it; it is not a second venue
@@ -261,7 +262,7 @@ def find_venues(sentence: str, gazetteer: Gazetteer) -> list[VenueMention]:
         district_end = end
         if tail and _QUALIFIER.match(folded, end + tail.end()):
             district_end = _phrase_end(sentence, end + tail.end())
-        found = _resolve(sentence, folded, start, end, district_end, gazetteer)
+        found = _resolve(sentence, folded, start, end, district_end, gazetteer, numbered)
         for v in found:
             out.append(v)
         if found:
@@ -270,7 +271,13 @@ def find_venues(sentence: str, gazetteer: Gazetteer) -> list[VenueMention]:
 
 
 def _resolve(
-    sentence: str, folded: str, start: int, end: int, district_end: int, gaz: Gazetteer
+    sentence: str,
+    folded: str,
+    start: int,
+    end: int,
+    district_end: int,
+    gaz: Gazetteer,
+    numbered: bool = False,
 ) -> list[VenueMention]:
     """The places of one phrase: its most specific gazetteer places (all items of a list), an
     address's district, or a named place the gazetteer does not list."""
@@ -280,7 +287,6 @@ def _resolve(
         (p.id for _, _, p in gaz.find(folded[end:district_end]) if p.kind in ("district", "ward")),
         None,
     )
-    numbered = bool(_STREET_NUMBER.match(sentence, start))
     named = bool(_PLACE_NOUN.match(phrase) or numbered) and not _ADDRESS.match(phrase)
     if hits:
         best = min(_SPECIFICITY[p.kind] for _, _, p in hits)

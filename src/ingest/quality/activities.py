@@ -156,3 +156,75 @@ def below_floors(scores: ActivityScores, floors: dict[str, float]) -> list[str]:
         elif value < floor:
             out.append(f"{key} {value:.3f} < {floor:.3f}")
     return out
+
+
+# ---------------------------------------------------------------------------------------------
+# The sample sites: every festival edition, forum and plan once, with its date and a figure
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass
+class SampleCheck:
+    expected: Any  # testing.samplesites.activities_gold.ExpectedActivity
+    found: list[Any]  # the matching activities
+    ok: bool
+    problem: str = ""
+
+
+def sample_site_activities(taxonomy: Any, lex: Lexicon) -> list[Any]:
+    """The sample articles through the tagger, the story clustering and the activity rules
+    (everything the nightly run does after extraction), as merged activities."""
+    from ..evidence.activities import ArticleInput, TagRef, activity_for_story, merge
+    from ..evidence.stories import StoryDoc, cluster
+    from ..tag.classify import classify
+    from ..testing.samplesites import load_articles
+
+    inputs: dict[int, ArticleInput] = {}
+    docs = []
+    for n, a in enumerate(load_articles(), 1):
+        text = "\n".join(a.body)
+        cls = classify(a.title, text, taxonomy, lead=a.lead)
+
+        def refs(tags: list) -> list[TagRef]:
+            return [TagRef(t.label_id, t.evidence, t.field, t.start, t.end, t.rule) for t in tags]
+
+        inputs[n] = ArticleInput(
+            n, a.outlet, a.title, a.lead, text, a.published.isoformat(), cls.relevant,
+            refs(cls.initiatives), refs(cls.agencies),
+        )  # fmt: skip
+        docs.append(StoryDoc(n, a.title, f"{a.lead}\n{text}", a.published, a.outlet))
+    stories: dict[Any, list[ArticleInput]] = {}
+    for key, root in cluster(docs).items():
+        stories.setdefault(root, []).append(inputs[key])
+    drafts = [activity_for_story(int(root), arts, lex) for root, arts in stories.items()]
+    return merge([d for d in drafts if d is not None])
+
+
+def check_sample_sites(activities: list[Any]) -> list[SampleCheck]:
+    """Each expected activity found exactly once, with its date, source and a stated figure."""
+    from ..testing.samplesites.activities_gold import expected_activities
+
+    out = []
+    for exp in expected_activities():
+        found = [
+            a
+            for a in activities
+            if a.kind == exp.kind
+            and exp.initiative in a.initiative_ids
+            and (exp.document is None or a.document == exp.document)
+            and (a.year == int(exp.date[:4]) or a.event_date == exp.date)
+        ]
+        problem = ""
+        if len(found) != 1:
+            problem = f"found {len(found)} times"
+        else:
+            a = found[0]
+            counts = {f.counts for f in a.facts if f.field == "figure"}
+            if a.event_date != exp.date:
+                problem = f"date {a.event_date}"
+            elif a.date_source != exp.date_source:
+                problem = f"date source {a.date_source}"
+            elif exp.figures and not counts & set(exp.figures):
+                problem = f"no figure counting {', '.join(exp.figures)} (has {sorted(counts)})"
+        out.append(SampleCheck(exp, found, not problem, problem))
+    return out
