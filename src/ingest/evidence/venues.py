@@ -117,21 +117,22 @@ def load_gazetteer(path: str | Path | None = None) -> Gazetteer:
     path = Path(path) if path else DEFAULT_GAZETTEER
     try:
         raw_text = path.read_text(encoding="utf-8")
-        raw = yaml.safe_load(raw_text)
-    except (OSError, yaml.YAMLError) as exc:
+    except OSError as exc:
         raise GazetteerError(f"{path}: cannot read the gazetteer: {exc}") from exc
-    return _cached(str(path), raw_text) if isinstance(raw, dict) else _bad(path, "not a mapping")
-
-
-def _bad(path: Path, why: str) -> Gazetteer:
-    raise GazetteerError(f"{path}: {why}")
+    return _cached(str(path), raw_text)
 
 
 @lru_cache(maxsize=8)
 def _cached(path: str, raw_text: str) -> Gazetteer:
+    """Parsed and compiled once per content: the nightly step reads the file every run."""
     import hashlib
 
-    raw = yaml.safe_load(raw_text)
+    try:
+        raw = yaml.safe_load(raw_text)
+    except yaml.YAMLError as exc:
+        raise GazetteerError(f"{path}: cannot read the gazetteer: {exc}") from exc
+    if not isinstance(raw, dict):
+        raise GazetteerError(f"{path}: not a mapping")
     places: list[Place] = []
     spellings: dict[str, str] = {}
     for n, entry in enumerate(raw.get("places") or []):
