@@ -40,6 +40,41 @@ def cmd_activities(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_monitoring_report(args: argparse.Namespace) -> int:
+    """`ingest report --monitoring --from … --to … --out dossier.docx`."""
+    from ..evidence.monitoring import build_dossier
+    from ..evidence.monitoring_render import write_dossier
+    from ..evidence.report import parse_period
+    from ..store.db import connect
+
+    if not Path(args.db).exists():
+        print(f"error: database {args.db} does not exist", file=sys.stderr)
+        return 2
+    try:
+        start, end = parse_period(args.date_from, args.date_to)
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    db = connect(args.db, migrate=False)
+    if "activities" not in db.table_names():
+        print("error: no activity tables; run `ingest activities` first", file=sys.stderr)
+        return 2
+    fmt = args.format or Path(args.out).suffix.lstrip(".").lower()
+    base = getattr(args, "site_url", None)
+    link = (lambda i: f"{base.rstrip('/')}/-/archive/{i}") if base else None
+    dossier = build_dossier(db, start, end)
+    try:
+        paths = write_dossier(dossier, fmt, args.out, link)
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    for level, sections in dossier.levels:
+        for sec in sections:
+            print(f"{level} {sec.id}: {len(sec.activities)} activities")
+    print("wrote", ", ".join(str(p) for p in paths))
+    return 0
+
+
 def _print_scores(title: str, scores) -> None:
     print(f"{title} ({scores.passages} passages)")
     print(f"  {'field':<10} {'precision':>9} {'recall':>7} {'tp':>4} {'fp':>4} {'fn':>4}")
