@@ -252,11 +252,10 @@ def find_dates(sentence: str, published: date | None) -> list[DateMention]:
 
 
 def _ascii_month(sentence: str, m: re.Match[str], *groups: str) -> bool:
-    """An English month is written without marks: folded "máy" and "Mây" read as "may"."""
-    for g in groups:
-        if m.group(g):
-            return sentence[m.start(g) : m.end(g)].isascii()
-    return False
+    """An English date is written in English: folded "máy" and "Mây" read as "may", and
+    "5 may mắn" (lucky) is not 5 May; the words around the match must be unmarked too."""
+    around = sentence[max(0, m.start() - 8) : m.end() + 8]
+    return any(m.group(g) for g in groups) and around.isascii()
 
 
 def _role(lower: str, s: int, e: int, d: date, published: date | None, given: bool) -> str:

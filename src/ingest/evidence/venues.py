@@ -181,7 +181,7 @@ _CUE = re.compile(
 # Matched on the original text: folded, "chợ" would read as "cho" and "Từ Liêm" as "từ"; names
 # are capitalised, so a lowercase word cannot be part of one.
 _PHRASE_END = re.compile(
-    r"[,.;:!?()\[\]\n“”\"]|\s(?:với|vào|từ|để|nhằm|do|cho|khi|sau|trước|thu hút|mở đầu|cùng"
+    r"[,;:!?()\[\]\n“”\"]|\.(?=\s|$)|\s(?:với|vào|từ|để|nhằm|do|cho|khi|sau|trước|thu hút|mở đầu|cùng"
     r"|kéo dài|dành|nơi|giới thiệu|trưng bày|phục vụ|là|được|đã|sẽ|đang|diễn ra|khai mạc"
     r"|with|on|from|for|and runs|to|during|which|where|offering|attended|gathered|in its)(?=\s)"
 )
