@@ -19,7 +19,7 @@ from ingest.evidence.activity_kinds import classify_kind
 from ingest.evidence.agency_roles import find_name, role_in_sentence
 from ingest.evidence.event_dates import complete_year, find_dates
 from ingest.evidence.figures import find_figures, parse_number
-from ingest.evidence.venues import GazetteerError, load_gazetteer, find_venues
+from ingest.evidence.venues import GazetteerError, find_venues, load_gazetteer
 from ingest.tag.taxonomy import load_taxonomy
 
 GAZ = load_gazetteer()
