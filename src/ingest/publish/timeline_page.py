@@ -197,13 +197,21 @@ def _agency(aid: str, agencies: dict[str, dict]) -> dict[str, str]:
     return {"id": aid, "name_vi": a.get("name_vi", aid), "name_en": a.get("name_en", aid)}
 
 
-def chart(entries: list[dict[str, Any]], inits: dict[str, dict]) -> dict[str, Any]:
-    """Initiative × year counts of the entries shown, for the template's SVG."""
+def chart(
+    entries: list[dict[str, Any]], inits: dict[str, dict], filters: dict[str, str] | None = None
+) -> dict[str, Any]:
+    """Initiative × year counts of the entries shown, for the template's SVG; with an initiative
+    or level filter, only the rows that filter chose."""
+    f = filters or {}
     counts: Counter[tuple[str, int]] = Counter()
     for e in entries:
         if e["year"] is None:
             continue
         for i in e["initiatives"]:
+            if f.get("initiative") and i["id"] != f["initiative"]:
+                continue
+            if f.get("level") and inits.get(i["id"], {}).get("level") != f["level"]:
+                continue
             counts[(i["id"], e["year"])] += 1
     years = sorted({y for _, y in counts})
     rows = [i for i in inits if any(k[0] == i for k in counts)]
@@ -294,7 +302,7 @@ async def timeline_page(request: Any, datasette: Any) -> Response:
                 "kinds": [(k, KIND_LABELS[k]) for k in KINDS],
                 "levels": LEVEL_LABELS,
                 "role_labels": ROLE_LABELS,
-                "chart": chart(entries, names["initiatives"]),
+                "chart": chart(entries, names["initiatives"], filters),
                 "query": query,
                 "database": dbname,
             },
