@@ -6,8 +6,6 @@ REQUIRE_BROWSER is set)."""
 
 from __future__ import annotations
 
-import os
-import socket
 import subprocess
 import sys
 import time
@@ -17,25 +15,17 @@ from typing import Any
 
 import httpx
 import pytest
+from test_browser import CHROMIUM, CHROMIUM_ARGS, SCREENSHOTS, _free_port, _require_browser, visit
 
 from ingest.publish.settings import datasette_args
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
-
 
 @pytest.fixture(scope="module")
 def server(sample_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    if not CHROMIUM.exists():
-        if os.environ.get("REQUIRE_BROWSER"):
-            pytest.fail(f"REQUIRE_BROWSER is set but {CHROMIUM} is missing")
-        pytest.skip(f"{CHROMIUM} not installed (scripts/install-browser.sh)")
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
+    _require_browser()
+    port = _free_port()
     log = (tmp_path_factory.getbasetemp() / "datasette-timeline.log").open("w")
     proc = subprocess.Popen(
         [sys.executable, "-m", "datasette", *datasette_args(sample_db, port)],
@@ -67,21 +57,9 @@ def browser(server: str) -> Iterator[Any]:
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        b = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         yield b
         b.close()
-
-
-def visit(browser: Any, url: str, name: str, width: int = 1280) -> tuple[Any, list[str]]:
-    page = browser.new_page(viewport={"width": width, "height": 900})
-    errors: list[str] = []
-    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-    page.on("pageerror", lambda e: errors.append(f"pageerror: {e}"))
-    response = page.goto(url, wait_until="networkidle")
-    assert response is not None and response.status == 200, url
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
-    return page, errors
 
 
 def test_timeline_page(browser: Any, server: str) -> None:
@@ -106,9 +84,11 @@ def test_timeline_filtered_and_on_a_phone(browser: Any, server: str) -> None:
     assert dates == ["2022-11-11", "2023-11-11", "2024-11-09", "2025-11-15"]
     assert "hơn 70 hoạt động" in page.locator(".kb-tl-entry").nth(1).inner_text()
     page.close()
-    page, errors2 = visit(
-        browser, server + "/-/timeline?level=international", "timeline-phone", 390
-    )
+    page = browser.new_page(viewport={"width": 390, "height": 844})  # a phone
+    errors2: list[str] = []
+    page.on("console", lambda m: errors2.append(m.text) if m.type == "error" else None)
+    page.goto(server + "/-/timeline?level=international", wait_until="networkidle")
+    page.screenshot(path=str(SCREENSHOTS / "timeline-phone.png"), full_page=True)
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= 400  # nothing forces a phone to scroll sideways (the chart scrolls itself)
     assert errors == [] and errors2 == []
