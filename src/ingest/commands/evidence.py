@@ -30,6 +30,10 @@ def _open(path: str, *, write: bool = False):
 
 
 def cmd_report(args: argparse.Namespace) -> int:
+    if args.monitoring:  # the activity dossier in the monitoring report's order (issue 18)
+        from .activities import cmd_monitoring_report
+
+        return cmd_monitoring_report(args)
     from ..evidence.render import write_report
     from ..evidence.report import ReportQuery, build_report, parse_period, unassigned_articles
 
@@ -141,6 +145,12 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--format", choices=("md", "html", "csv", "docx"), help="default: from --out's suffix"
     )
     p.add_argument("--out", required=True, metavar="PATH", help="output file")
+    p.add_argument(
+        "--monitoring",
+        action="store_true",
+        help="the monitoring dossier: activities per initiative, local then international"
+        " then umbrella topics, with facts, quotes and coverage (see docs/timeline.md)",
+    )
     p.add_argument(
         "--assign-stories",
         action="store_true",

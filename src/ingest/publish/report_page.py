@@ -32,6 +32,7 @@ from ..evidence.render import (
     render_markdown,
 )
 from ..evidence.report import ReportQuery, build_report, parse_period
+from . import monitoring_page
 from .settings import kb_database_name
 
 ROUTE = "/-/report"
@@ -100,7 +101,10 @@ def _form(initiatives: list[tuple[str, str, str]], args: dict[str, str], action:
             f"<option{' selected' if args.get('format', 'html') == f else ''}>{f}</option>"
             for f in ("html", "md", "csv", "docx")
         )
-        + "</select></label> <button type='submit'>Lập báo cáo (Build)</button></form>"
+        + "</select></label> <label><input type='checkbox' name='monitoring' value='1'"
+        + (" checked" if args.get("monitoring") else "")
+        + "> Hồ sơ giám sát theo hoạt động (Monitoring dossier)</label>"
+        + " <button type='submit'>Lập báo cáo (Build)</button></form>"
     )
 
 
@@ -123,8 +127,11 @@ async def report_page(request: Any, datasette: Any) -> Response:
         ).rows
     ]
     args = {k: request.args.get(k, "") for k in ("initiative", "from", "to", "format")}
+    args["monitoring"] = request.args.get("monitoring", "")
     action = datasette.urls.path(ROUTE)
     form = _form(initiatives, args, action)
+    if args["monitoring"] and args["from"] and args["to"]:  # the activity dossier (issue 18)
+        return await monitoring_page.dossier_response(request, datasette, args, form)
     if not (args["initiative"] and args["from"] and args["to"]):
         page = (
             "<!DOCTYPE html><html lang='vi'><head><meta charset='utf-8'>"
