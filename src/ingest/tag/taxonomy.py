@@ -82,6 +82,9 @@ class Initiative(Label):
 
 class Agency(Label):
     level: AgencyLevel
+    # "other": a finer body than the labelling guide's list of ids (scored as "other"), so the
+    # taxonomy can name it without the evaluation counting it as a core agency
+    report_as: str | None = Field(None, pattern=_ID)
 
 
 class Weights(_Strict):
@@ -238,6 +241,13 @@ def _cross_checks(tax: Taxonomy) -> list[str]:
                 problems.append(f"{where}: parent is itself")
             if not (lab.aliases or lab.context_aliases):
                 problems.append(f"{where}: needs at least one alias or context alias")
+    agency_ids = set(tax.agency_ids)
+    for i, a in enumerate(tax.agencies):
+        if a.report_as is not None and a.report_as != "other" and a.report_as not in agency_ids:
+            problems.append(
+                f"agencies[{i}] (id: {a.id}): report_as must be 'other' or an agency id,"
+                f" not {a.report_as!r}"
+            )
     clash = set(tax.initiative_ids) & set(tax.agency_ids)
     if clash:
         problems.append(f"ids used both as initiative and agency: {sorted(clash)}")
