@@ -267,9 +267,7 @@ def agency_groups(taxonomy: Taxonomy) -> dict[str, str]:
     return {a.id: a.report_as or a.id for a in taxonomy.agencies}
 
 
-def score(
-    items: Sequence[Item], results: Sequence[Classification], taxonomy: Taxonomy
-) -> Report:
+def score(items: Sequence[Item], results: Sequence[Classification], taxonomy: Taxonomy) -> Report:
     """Count agreement between labels and results (one result per item, same order)."""
     report = Report()
     groups = agency_groups(taxonomy)
