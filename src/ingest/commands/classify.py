@@ -14,9 +14,11 @@ from ..quality.tagging import (
     DEFAULT_FLOORS,
     DEFAULT_SET,
     DEV_SET,
+    TUNED_GRID,
     LabelledSet,
     Report,
     below_floors,
+    cross_validate,
     default_sets,
     evaluate,
     format_labels,
@@ -189,10 +191,33 @@ def run_eval(args: argparse.Namespace) -> int:
         if n_en:
             en_items = [it for it in ls.items if it["english"]]
             english_rows.append((f"{ls.name} English", evaluate(en_items, taxonomy), n_en))
+    tuning = [ls for ls in sets if ls.kind in ("tuning", "dev")]
+    if tuning and args.folds >= 2:
+        cv = cross_validate(tuning, taxonomy, args.folds)
+        for name, report in cv.reports.items():
+            cv_name = f"cv:{name}"
+            scored[cv_name] = report
+            n_en = sum(
+                1 for it in next(ls for ls in tuning if ls.name == name).items if it["english"]
+            )
+            rows.append((f"{cv_name} ({args.folds}-fold)", report, n_en))
+            if name in cv.english:
+                english_rows.append((f"{cv_name} English", cv.english[name], n_en))
     print(format_table(rows))
     if english_rows:
         print("\nEnglish subsets")
         print(format_table(english_rows))
+    if tuning and args.folds >= 2:
+        print(
+            f"\ncv: {args.folds}-fold cross-validation over the sets used for tuning "
+            f"({', '.join(ls.name for ls in tuning)}): the relevance parameters "
+            f"({', '.join(TUNED_GRID)}) refit on k-1 folds, the held-out fold classified; "
+            "chosen per fold:"
+        )
+        for i, chosen in enumerate(cv.chosen):
+            print(f"  fold {i}: " + ", ".join(f"{k}={v:g}" for k, v in chosen.items()))
+        shipped = {k: getattr(taxonomy.relevance, k) for k in TUNED_GRID}
+        print("  shipped: " + ", ".join(f"{k}={v:g}" for k, v in shipped.items()))
     print("\nper label, precision/recall (gold support)")
     print(format_labels([(name, rep) for name, rep in scored.items()]))
     details = set(args.detail)

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field, replace
 
 from ..models import Classification, FieldName, Tag
 from ..text.textnorm import fold
-from .taxonomy import Label, Taxonomy, expand_alias
+from .taxonomy import Label, Relevance, Taxonomy, expand_alias
 
 # Bump when the matching or scoring code changes; the taxonomy digest is appended per taxonomy.
 TAGGER_VERSION = "tagger-2"
@@ -502,6 +502,7 @@ class _Field:
     sentences: list[_Sentence] = field(default_factory=list)
     sent_starts: list[int] = field(default_factory=list)  # folded starts, for bisect
     matches: list[tuple[int, int, str]] = field(default_factory=list)  # (start, end, key)
+    dateline_end: int = 0  # folded offset where a leading dateline ("Hanoi (VNA) –") ends
 
     def to_orig(self, i: int) -> int:
         return i if self.starts is None else self.starts[i]
@@ -561,6 +562,8 @@ def _mark_context(f: _Field, pos: int, end: int, kinds: Iterable[str]) -> None:
     if idx < 0:
         return
     sent = f.sentences[idx]
+    if pos < f.dateline_end:
+        return  # where the news was filed, not what it is about
     if "veto" in kinds:
         sent.veto = True
     if "confirm" in kinds:
@@ -582,9 +585,24 @@ _WORDS = re.compile(r"\w+")
 _CLOSED = re.compile(r"[.!?…:;\"”’»)\]]\s*$")
 
 
+# A dateline opening the body: "Hanoi (VNA) –", "Hà Nội, 9/11 (TTXVN) -", "HÀ NỘI — ". The place
+# is where the story was filed (wire services file everything from the capital), so it says
+# nothing about what the story is about. Capitalised words, then an agency in brackets and a
+# dash, or an all-capitals place and a dash.
+_DATELINE = re.compile(
+    r"^\W*(?:date\s+[\d-]{8,10}\s+)?"
+    r"(?:(?:[A-ZÀ-ỸĐ][\w.'’]*\s*){1,4}(?:,\s*[\w ./]{1,20}?)?\s*\([\w .&-]{2,24}\)\s*[-–—]{1,2}"
+    r"|[A-ZÀ-ỸĐ][A-ZÀ-ỸĐ .]{2,30}\s*[-–—]{1,2}\s)"
+)
+
+
 def _prepare(comp: Compiled, name: FieldName, value: str, head_chars: int) -> _Field:
     folded, starts = fold_with_offsets(value)
     f = _Field(name, value, folded, starts)
+    if name != "title":
+        m = _DATELINE.match(value)
+        if m is not None:
+            f.dateline_end = _to_folded(starts, m.end())
     lines = _boiler_lines(comp, folded)
     line_starts = [ls for ls, _le, _b in lines]
     for s, e in split_sentences(value):
@@ -866,8 +884,13 @@ def analyse(title: str, text: str, taxonomy: Taxonomy, *, lead: str = "") -> Ana
 
 def classify(title: str, text: str, taxonomy: Taxonomy, *, lead: str = "") -> Classification:
     """Decide relevance and tag initiatives and agencies, each with its proving sentence."""
-    a = analyse(title, text, taxonomy, lead=lead)
-    rel = taxonomy.relevance
+    return decide(analyse(title, text, taxonomy, lead=lead), taxonomy)
+
+
+def decide(a: Analysis, taxonomy: Taxonomy, relevance: Relevance | None = None) -> Classification:
+    """Relevance from the analysis, and the tags when relevant. `relevance` overrides the
+    taxonomy's weights and factors (the evaluation refits them on held-out folds)."""
+    rel = relevance or taxonomy.relevance
     score = round(rule_score(a, rel), 3)
     relevant = score >= rel.threshold
     result = Classification(relevant=relevant, score=score, tagger_version=tagger_version(taxonomy))
@@ -877,7 +900,7 @@ def classify(title: str, text: str, taxonomy: Taxonomy, *, lead: str = "") -> Cl
     return result
 
 
-def rule_score(a: Analysis, rel) -> float:
+def rule_score(a: Analysis, rel: Relevance) -> float:
     """Aboutness from the evidence: what is named, how specifically, where and how often.
 
     Per distinct label: its weight (initiative, topic), times `generic_factor` when only a
