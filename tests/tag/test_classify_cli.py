@@ -91,7 +91,7 @@ def test_eval_tags_prints_every_set_side_by_side(tmp_path, capsys):
     rows = {line.split(" (")[0]: line for line in rest if " (" in line and line[0] != " "}
     for name in ("labelled", "blind_2026-11-22", "blind_2026-12-01", "samplesites"):
         assert name in rows, name
-    assert rows["labelled"].split()[2:4] == ["132", "1"]  # items, English items
+    assert rows["labelled"].split()[2:4] == ["158", "27"]  # items, English items
     assert rows["blind_2026-12-01"].split()[2:4] == ["77", "26"]
     assert "tagging-dev" not in out  # absent: skipped, not an error
     assert "English subsets" in out and "blind_2026-12-01 English" in out
