@@ -198,3 +198,45 @@ def test_report_as_and_becomes_are_validated():
         becomes = {"label": "nobody", "followed_by": ["District"]}
         parse_taxonomy({**base, "agencies": [{**agency, "becomes": becomes}]})
     assert "becomes.label 'nobody' is not an agency" in str(err.value)
+
+
+def test_a_document_cited_on_the_basis_of_is_weak(tax):
+    basis = (
+        "UBND thành phố Hà Nội ban hành kế hoạch phát triển thư viện trường học trên cơ sở Luật "
+        "Thư viện và Nghị quyết 09-NQ/TU của Thành ủy Hà Nội."
+    )
+    assert classify("Kế hoạch phát triển thư viện", basis, tax).relevant is False
+    rollout = "Thành ủy Hà Nội kiểm tra việc thực hiện Nghị quyết 09-NQ/TU ở các sở, ngành."
+    assert ids(classify("", rollout, tax).initiatives) == ["cultural_industry"]
+
+
+def test_an_appositive_about_the_city_is_background(tax):
+    aside = (
+        "Hanoi, a UNESCO Creative City of Design since 2019, welcomed a record number of "
+        "foreign tourists this summer, the tourism department said."
+    )
+    assert classify("Tourist arrivals hit a record", aside, tax).relevant is False
+    festival = aside + " Many came for the Hanoi Creative Design Festival."
+    r = classify("Tourist arrivals hit a record", festival, tax)
+    assert ids(r.initiatives) == ["design_festival", "uccn_membership"]  # weak, yet proves it
+
+
+def test_ministers_speak_for_their_ministry_and_district_level_bodies_act(tax):
+    text = (
+        "The UNESCO Creative Cities forum for Southeast Asia opened in Hanoi on Tuesday. The "
+        "Deputy Minister of Culture, Sports and Tourism spoke at the opening. District-level "
+        "People's Committees will host the delegations' field trips."
+    )
+    r = classify("", text, tax)
+    assert ids(r.initiatives) == ["sea_forum"]  # the guide's own paraphrase
+    assert ids(r.agencies) == ["district_pc", "mocst"]
+
+
+def test_the_national_strategy_is_not_hanois_policy(tax):
+    text = (
+        "Tại Hà Nội, hội nghị tổng kết Chiến lược phát triển các ngành công nghiệp văn hóa Việt "
+        "Nam đã nêu nhiều kết quả."
+    )
+    assert classify("", text, tax).relevant is False
+    english = "Hanoi officials discussed Vietnam's cultural industries strategy at a seminar."
+    assert classify("", english, tax).relevant is False

@@ -204,6 +204,9 @@ class Compiled:
     block_start: re.Pattern[str] | None
     credit: re.Pattern[str] | None
     venue: re.Pattern[str] | None = None
+    basis: re.Pattern[str] | None = None
+    min_documents: int = 2
+    weak_appositive: set[str] = field(default_factory=set)
     not_after: dict[str, re.Pattern[str]] = field(default_factory=dict)
     not_before: dict[str, re.Pattern[str]] = field(default_factory=dict)
     label_veto: dict[str, re.Pattern[str]] = field(default_factory=dict)
@@ -347,6 +350,9 @@ def compile_taxonomy(taxonomy: Taxonomy) -> Compiled:
     venue = None
     if roles.venue_words:
         venue = re.compile(r"(?<!\w)(?:" + _trie_regex(_seqs(roles.venue_words)) + r")\s+$")
+    basis = None
+    if taxonomy.citations.basis_words:
+        basis = _bounded(_seqs(taxonomy.citations.basis_words))
     context_re = _bounded(list(cseqs.values()))
     # Label aliases that contain a context word ("Sở VH&TT Hà Nội"): the one pass over the text
     # matches the alias, so the context word inside it is looked up within the match.
@@ -362,6 +368,8 @@ def compile_taxonomy(taxonomy: Taxonomy) -> Compiled:
         block_start=_prefix_regex(bp.block_headers, whole_line=False),
         credit=credit,
         venue=venue,
+        basis=basis,
+        min_documents=taxonomy.citations.min_documents,
     )
     compiled.local_agencies = {
         a.id for a in taxonomy.agencies if a.level in ("city", "district") and not a.report_as
@@ -369,11 +377,11 @@ def compile_taxonomy(taxonomy: Taxonomy) -> Compiled:
     for lab, _kind in labels:
         if lab.not_after:
             compiled.not_after[lab.id] = re.compile(
-                r"(?<!\w)(?:" + _trie_regex(_seqs(lab.not_after)) + r")\s+$"
+                r"(?<!\w)(?:" + _trie_regex(_seqs(lab.not_after, variants)) + r")\s+$"
             )
         if lab.not_before:
             compiled.not_before[lab.id] = re.compile(
-                r"[\s\"“”«»]+(?:" + _trie_regex(_seqs(lab.not_before)) + r")(?!\w)"
+                r"[\s\"“”«»]+(?:" + _trie_regex(_seqs(lab.not_before, variants)) + r")(?!\w)"
             )
         if lab.veto:
             compiled.label_veto[lab.id] = _bounded(_seqs(lab.veto, variants))
@@ -390,6 +398,8 @@ def compile_taxonomy(taxonomy: Taxonomy) -> Compiled:
             compiled.weak_with[lab.id] = _bounded(_seqs(lab.weak_with, variants))
         if not lab.context_veto:
             compiled.no_context_veto.add(lab.id)
+        if lab.weak_appositive:
+            compiled.weak_appositive.add(lab.id)
         becomes = getattr(lab, "becomes", None)
         if becomes is not None:
             words = _trie_regex(_seqs(becomes.followed_by))
@@ -787,6 +797,25 @@ class Analysis:
     n_story: int
 
 
+def _cited_as_basis(comp: Compiled, fld: _Field, sent: _Sentence) -> bool:
+    if sent.citations >= comp.min_documents:
+        return True
+    return comp.basis is not None and comp.basis.search(fld.folded, sent.fstart, sent.fend)
+
+
+# "Hanoi, a UNESCO Creative City of Design since 2019, welcomed…": an aside about the city
+_APPOSITIVE_BEFORE = re.compile(
+    r"(?<!\w)(?:ha\s*noi|hanoi|the\s+capital)\s*[,(–—]\s*(?:a|an|one\s+of\s+the|the)\s[^,;()–—]*$",
+    re.IGNORECASE,
+)
+_APPOSITIVE_AFTER = re.compile(r"[^,;()–—]*[,)–—]")
+
+
+def _in_appositive(fld: _Field, sent: _Sentence, pos: int, end: int) -> bool:
+    before = _APPOSITIVE_BEFORE.search(fld.folded, sent.fstart, pos)
+    return before is not None and _APPOSITIVE_AFTER.match(fld.folded, end, sent.fend) is not None
+
+
 def _first_place_other(fields: list[_Field]) -> bool:
     """True when the first sentence that names a place names another one and not Hanoi:
     the story is set elsewhere (Hội An's membership, with Hanoi's title as an aside)."""
@@ -867,8 +896,10 @@ def analyse(title: str, text: str, taxonomy: Taxonomy, *, lead: str = "") -> Ana
                         weak_re is not None
                         and weak_re.search(fld.folded, sent.fstart, sent.fend) is not None
                     )
-                if entry.document and sent.citations >= 2:
-                    weak = True  # one of several documents cited as a basis
+                if entry.document and _cited_as_basis(comp, fld, sent):
+                    weak = True  # a document cited as a basis of something else
+                if entry.label_id in comp.weak_appositive and _in_appositive(fld, sent, pos, end):
+                    weak = True
                 (pending if needs_agency else hits).append(_Hit(entry, fld, idx, pos, weak))
     if pending:
         acting = {

@@ -88,6 +88,9 @@ class Label(_Strict):
     # words that make any of this label's generic hits in the sentence weak (a list of the
     # city's titles: "Thành phố vì hòa bình", "City for Peace")
     weak_with: list[str] = []
+    # True: a hit inside an English appositive after the city's name ("Hanoi, a UNESCO
+    # Creative City of Design since 2019, welcomed…") is background, so weak
+    weak_appositive: bool = False
     # False: the context's innovation veto words ("đổi mới sáng tạo") do not cancel this
     # label's generic phrases (a festival is still the festival in a sentence about innovation)
     context_veto: bool = True
@@ -149,9 +152,6 @@ class Relevance(_Strict):
     # when another city is the story's subject (its head names it and not Hanoi, or the body
     # names other places far more often than Hanoi), the score is multiplied by this
     other_subject_factor: float = Field(1.0, ge=0, le=1)
-    # optional learned relevance model (`ingest train-tags`), a JSON file beside the taxonomy
-    # or in the tag package; the rules still give every tag and its evidence
-    model: str | None = None
     weights: Weights = Weights()
     repeat_bonus: float = Field(0.25, ge=0, description="per extra sentence naming a label")
     repeat_cap: float = Field(1.0, ge=0, description="most a label can gain from repeats")
@@ -204,6 +204,20 @@ class AgencyRoles(_Strict):
     cut_off_words: int = Field(0, ge=0)
 
 
+class Citations(_Strict):
+    """When a numbered document is cited as a basis, not discussed: "Thực hiện Nghị quyết số
+    09-NQ/TU…; Kế hoạch số 176/KH-UBND…" or "trên cơ sở … Nghị quyết 09-NQ/TU". A label found
+    only through such a citation proves nothing about what the story is about (weak)."""
+
+    min_documents: int = Field(2, ge=1, description="numbered documents in one sentence")
+    basis_words: list[str] = []  # "căn cứ", "trên cơ sở", "pursuant to"
+
+    @field_validator("basis_words")
+    @classmethod
+    def _aliases(cls, v: list[str]) -> list[str]:
+        return _check_aliases(v)
+
+
 class Signal(_Strict):
     """A phrase that adds to the relevance score without being a label (e.g. "thiết kế sáng tạo")."""
 
@@ -221,6 +235,7 @@ class Taxonomy(_Strict):
     context: Context
     boilerplate: Boilerplate = Boilerplate()
     agency_roles: AgencyRoles = AgencyRoles()
+    citations: Citations = Citations()
     signals: list[Signal] = []
     initiatives: list[Initiative] = Field(min_length=1)
     agencies: list[Agency] = Field(min_length=1)
