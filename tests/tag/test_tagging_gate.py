@@ -15,6 +15,7 @@ from ingest.quality.tagging import (
     DEFAULT_FLOORS,
     DEFAULT_SET,
     below_floors,
+    cross_validate,
     default_sets,
     evaluate,
     load_floors,
@@ -104,3 +105,16 @@ def test_every_gold_quote_occurs_in_its_passage(items):
 def test_floors_file_is_valid_json():
     data = json.loads(Path(DEFAULT_FLOORS).read_text(encoding="utf-8"))
     assert "_comment" in data
+
+
+def test_cross_validation_at_or_above_its_floors(tax):
+    """The k-fold rows: relevance parameters refit on k-1 folds of the tuning sets."""
+    floors = load_floors(DEFAULT_FLOORS)
+    tuning = [ls for ls in default_sets(samplesites=False) if ls.kind in ("tuning", "dev")]
+    cv = cross_validate(tuning, tax, 5)
+    assert len(cv.chosen) == 5 and set(cv.reports) == {ls.name for ls in tuning}
+    for name, report in cv.reports.items():
+        assert report.items == len(next(ls for ls in tuning if ls.name == name).items)
+        key = f"cv:{name}"
+        if key in floors:
+            assert below_floors(report.figures(), floors[key]) == [], key
