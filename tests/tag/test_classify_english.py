@@ -6,21 +6,17 @@ it checks, not a page it was fitted to.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from ingest.config import ConfigError
 from ingest.models import Tag
 from ingest.tag.classify import classify, variant_forms
-from ingest.tag.taxonomy import load_taxonomy, parse_taxonomy
-
-REPO = Path(__file__).resolve().parents[2]
+from ingest.tag.taxonomy import parse_taxonomy
 
 
-@pytest.fixture(scope="module")
-def tax():
-    return load_taxonomy(REPO / "taxonomy.yaml")
+@pytest.fixture
+def tax(repo_taxonomy):
+    return repo_taxonomy
 
 
 def ids(tags: list[Tag]) -> list[str]:

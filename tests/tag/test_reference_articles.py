@@ -17,7 +17,6 @@ import pytest
 
 from ingest.extract.article import extract
 from ingest.tag.classify import classify
-from ingest.tag.taxonomy import load_taxonomy
 
 REPO = Path(__file__).resolve().parents[2]
 CORPUS = REPO.parent / "shared" / "corpus"
@@ -28,9 +27,9 @@ pytestmark = pytest.mark.skipif(
 )
 
 
-@pytest.fixture(scope="module")
-def tax():
-    return load_taxonomy(REPO / "taxonomy.yaml")
+@pytest.fixture
+def tax(repo_taxonomy):
+    return repo_taxonomy
 
 
 @pytest.fixture(scope="module")

@@ -1,14 +1,21 @@
 """Relevance and tagging by initiative and agency, each tag proved by one whole sentence.
 
 How it works, and why:
-- Every alias in the taxonomy is compiled once per taxonomy into one trie-shaped regex over
-  folded text (lowercase, no tone marks, đ→d), so "Uỷ ban"/"Ủy ban", "Sở VH&TT"/"Sở VH & TT" and
-  text typed without diacritics all match, at syllable boundaries only ("sáng tạo" never
-  matches inside another word). Folding is 1:1 in length, so offsets map back to the original.
+- Every alias in the taxonomy is compiled once per taxonomy into one trie-shaped regex whose
+  letters accept every case and tone mark ("Uỷ ban"/"Ủy ban", "Sở VH&TT"/"Sở VH & TT", text
+  typed without diacritics), at syllable boundaries only. Every spelling keeps its own pattern
+  and the taxonomy's spelling variants ("Hà Nội"/"Hanoi", "Centre"/"Center") are expanded, so
+  the English pages of Vietnamese outlets match as the Vietnamese ones do.
 - Generic phrases (`context_aliases`) count only in a sentence with Hanoi context and without
-  another city or a startup/innovation veto word; the rules live in taxonomy.yaml, not here.
-- Lines that are page furniture (related news, footers, photo credits) never give evidence.
-- The relevance score adds weights per label found; the threshold is in taxonomy.yaml.
+  another city or an innovation veto word, and only where the label's own rules say they name
+  the programme (the policy's or the initiative's wording near them, a Hanoi body acting);
+  the rules live in taxonomy.yaml, not here.
+- Relevance is aboutness, not keyword presence (`rule_score`): a label counts more when named
+  by its proper name, in the head, or repeatedly; weak hits (titles lists, appositives,
+  documents cited as a basis) prove a label only in a story relevant for other reasons; another
+  city as the subject halves the score.
+- Lines that are page furniture (related news, footers, photo credits) never give evidence; an
+  agency is tagged where it acts (not as a venue, not in a sentence cut off before it acts).
 Pure functions only: the same input and taxonomy always give the same Classification.
 """
 
@@ -794,7 +801,6 @@ class Analysis:
     other_subject: bool
     n_hanoi: int
     n_other: int
-    n_story: int
 
 
 def _cited_as_basis(comp: Compiled, fld: _Field, sent: _Sentence) -> bool:
@@ -908,9 +914,7 @@ def analyse(title: str, text: str, taxonomy: Taxonomy, *, lead: str = "") -> Ana
         for h in pending:
             if (h.field.name, h.sentence) in acting or (h.field.name != "text" and acting):
                 hits.append(h)
-    return Analysis(
-        fields, hits, head_hanoi, title_other, other_subject, n_hanoi, n_other, len(story)
-    )
+    return Analysis(fields, hits, head_hanoi, title_other, other_subject, n_hanoi, n_other)
 
 
 def classify(title: str, text: str, taxonomy: Taxonomy, *, lead: str = "") -> Classification:
