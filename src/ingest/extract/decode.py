@@ -1,0 +1,148 @@
+"""Bytes → text for one page: the declared charset, BOMs, UTF-16 without a BOM, legacy charsets.
+
+Why a module of its own: the decision of which charset to trust is the one place where a wrong
+guess garbles a whole article, so every rule lives here with its reason. The output is NFC when
+the page carries combining marks (windows-1258 and decomposed pages), and XML-invalid control
+characters are removed from the fields the extractor returns (`strip_controls`), because one
+`\\x0b` or `&#1;` in a title breaks the Atom feed and the DOCX report downstream.
+"""
+
+from __future__ import annotations
+
+import codecs
+import re
+import unicodedata
+
+from .errors import ExtractError
+
+_MAGIC = (b"%PDF", b"\x89PNG", b"GIF8", b"\xff\xd8\xff", b"PK\x03\x04", b"\x1f\x8b", b"RIFF")
+_META_CHARSET = re.compile(rb"""<meta[^>]{0,200}?charset\s*=\s*["']?\s*([A-Za-z0-9_\-:.]+)""", re.I)
+_XML_DECL = re.compile(rb"""^\s*<\?xml[^>]{0,100}encoding\s*=\s*["']([A-Za-z0-9_\-.]+)""", re.I)
+_COMBINING = re.compile("[\u0300-\u036f\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]")
+# Characters XML 1.0 forbids (C0 controls but tab/newline/return, lone surrogates, U+FFFE/FFFF)
+# plus DEL and the C1 controls, which no Vietnamese page means as text.
+_CONTROLS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
+
+
+class DecodeError(ExtractError):
+    """Bytes that are not an HTML page (a binary format, NUL-riddled data)."""
+
+
+def nfc_page(text: str) -> str:
+    """NFC for the whole page, skipped when no combining mark occurs (the common case).
+
+    Vietnamese text that is not NFC always carries combining marks; a regex scan finds them far
+    faster than a full normalisation check. Output fields are NFC-normalised again at the end.
+    """
+    return unicodedata.normalize("NFC", text) if _COMBINING.search(text) else text
+
+
+def strip_controls(text: str) -> str:
+    """Remove characters XML cannot carry; a vertical tab or form feed becomes a space."""
+    if not _CONTROLS.search(text):
+        return text
+    return _CONTROLS.sub(lambda m: " " if m.group() in "\x0b\x0c" else "", text)
+
+
+def codec_name(name: str | None) -> str | None:
+    if not name:
+        return None
+    try:
+        return codecs.lookup(name.strip().strip("\"'").lower()).name
+    except LookupError:
+        return None
+
+
+def _is_utf8(data: bytes) -> bool:
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return not data.isascii()
+
+
+def sniff_utf16(data: bytes) -> str | None:
+    """'utf-16-le' / 'utf-16-be' for UTF-16 markup without a BOM, else None.
+
+    HTML is mostly ASCII markup, so UTF-16 shows as a NUL in every other byte: on the odd bytes
+    for little-endian, on the even ones for big-endian. Binary data has NULs scattered, not in
+    a strict alternation, so requiring 90% of one parity to be NUL (and the other to hold '<')
+    keeps PDFs and images out.
+    """
+    head = data[:2048]
+    if len(head) < 16:
+        return None
+    even, odd = head[0::2], head[1::2]
+    if odd.count(0) >= 0.9 * len(odd) and even.count(0) < 0.1 * len(even) and b"<" in even:
+        return "utf-16-le"
+    if even.count(0) >= 0.9 * len(even) and odd.count(0) < 0.1 * len(odd) and b"<" in odd:
+        return "utf-16-be"
+    return None
+
+
+def _reject_binary(data: bytes, utf16: bool) -> None:
+    head = data[:2048]
+    if any(head.startswith(m) for m in _MAGIC):
+        raise DecodeError("binary content (not HTML)")
+    if utf16:
+        return
+    if head and (
+        head.count(0) > 8 and not head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE))
+    ):
+        raise DecodeError("binary content (NUL bytes)")
+
+
+def decode_html(data: bytes | str, encoding: str | None = None) -> str:
+    """Bytes → NFC text: the caller's encoding, BOM, UTF-16 sniffing, valid UTF-8, <meta charset>.
+
+    The caller's encoding (usually the HTTP header's) is used unless it cannot decode the bytes,
+    or it names a legacy charset and the bytes are valid UTF-8 (stale headers of migrated sites).
+    A declared UTF-16 charset is honoured even without a BOM (servers that send
+    `charset=utf-16le` never add one), and undeclared UTF-16 is recognised by its NUL pattern.
+    Valid UTF-8 wins over a declared legacy charset: multi-byte text in a legacy encoding is
+    practically never valid UTF-8 by chance, while pages that migrated to UTF-8 often keep an
+    old `charset=iso-8859-1` line. windows-1258 decodes to combining tone marks, which NFC
+    recomposes.
+    """
+    if isinstance(data, str):
+        return nfc_page(data)
+    if not isinstance(data, bytes | bytearray):
+        raise DecodeError(f"unsupported input type {type(data).__name__}")
+    data = bytes(data)
+    forced = codec_name(encoding)
+    sniffed = sniff_utf16(data)
+    wide = bool(sniffed) or bool(forced and forced.startswith(("utf-16", "utf-32")))
+    _reject_binary(data, wide)
+    for bom, name in (
+        (codecs.BOM_UTF8, "utf-8-sig"),
+        (codecs.BOM_UTF16_LE, "utf-16"),
+        (codecs.BOM_UTF16_BE, "utf-16"),
+    ):
+        if data.startswith(bom):
+            return nfc_page(data.decode(name, errors="replace"))
+    if forced and forced in ("utf-16", "utf-32") and sniffed:
+        forced = sniffed  # "utf-16" without a BOM: the byte order is what the NULs say
+    if forced and (forced.startswith("utf") or not _is_utf8(data)):
+        try:
+            return nfc_page(data.decode(forced))
+        except UnicodeDecodeError:
+            pass  # a wrong charset in an HTTP header: fall through to the page's own evidence
+    if sniffed:
+        return nfc_page(data.decode(sniffed, errors="replace"))
+    try:
+        return nfc_page(data.decode("utf-8"))
+    except UnicodeDecodeError:
+        pass
+    head = data[:4096]
+    m = _META_CHARSET.search(head) or _XML_DECL.search(head)
+    declared = codec_name(m.group(1).decode("ascii", "ignore")) if m else None
+    if declared and declared != "utf-8":
+        try:
+            return nfc_page(data.decode(declared))
+        except (UnicodeDecodeError, LookupError):
+            pass
+    from charset_normalizer import from_bytes
+
+    best = from_bytes(data[:300_000]).best()
+    name = codec_name(best.encoding) if best else None
+    return nfc_page(data.decode(name or "utf-8", errors="replace"))
