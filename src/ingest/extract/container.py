@@ -20,6 +20,8 @@ from .lead import lead_hinted
 from .meta import text_of
 
 MIN_VOTE = 30  # characters of prose a paragraph needs to vote
+SPREAD_SHARE = 0.5  # below this share, look for an ancestor that gathers the prose
+SPREAD_LEVELS = 4
 _SENTENCE_END = (".", "!", "?", "…", "”", '"', ":", ";")
 # Paragraph-like elements: p, h2, blockquote, and divs with no block-level child.
 _VOTERS_XP = etree.XPath(
@@ -27,6 +29,27 @@ _VOTERS_XP = etree.XPath(
     "|h5|h6|blockquote|li|figure|form|header|footer|nav|aside)]"
     "[string-length(normalize-space(.)) >= 30]"
 )
+# Elements holding text runs separated by <br> (old portals write a whole story in one cell).
+_BR_HOLDERS_XP = etree.XPath(".//*[br][not(self::p)][string-length(normalize-space(.)) >= 80]")
+_INLINE = frozenset("a b strong i em u span font small big sup sub br".split())
+
+
+def br_runs(el: etree._Element) -> list[str]:
+    """The text runs an element holds directly, split at <br>: its own paragraphs."""
+    runs, cur = [], [el.text or ""]
+    for child in el:
+        tag = child.tag if isinstance(child.tag, str) else ""
+        if tag == "br":
+            runs.append("".join(cur))
+            cur = []
+        elif tag in _INLINE:
+            cur.append(text_of(child) + " ")
+        else:
+            runs.append("".join(cur))
+            cur = []
+        cur.append(child.tail or "")
+    runs.append("".join(cur))
+    return [r for r in (" ".join(x.split()) for x in runs) if r]
 
 
 @dataclass
@@ -75,16 +98,43 @@ def find_body(root: HtmlElement) -> Body:
         gp = parent.getparent()
         if gp is not None:
             scores[gp] = scores.get(gp, 0.0) + len(t) / 2
+    for el in _BR_HOLDERS_XP(body):
+        if _chrome_ancestor(el):
+            continue
+        for run in br_runs(el):
+            if len(run) >= MIN_VOTE and run.endswith(_SENTENCE_END):
+                voters.append((el, len(run)))
+                scores[el] = scores.get(el, 0.0) + len(run)
+                direct[el] = direct.get(el, 0) + len(run)
+                if el.getparent() is not None:
+                    gp = el.getparent()
+                    scores[gp] = scores.get(gp, 0.0) + len(run) / 2
     if not scores:
         return Body()
     best = max(scores, key=scores.__getitem__)
-    group = _continuations(best, direct)
-    members = set(group)
     total = sum(n for _, n in voters)
-    inside = [(p, n) for p, n in voters if members.intersection(p.iterancestors())]
-    share = sum(n for _, n in inside) / total if total else 0.0
+    group = _continuations(best, direct)
+    inside, share = _inside(group, voters, total)
+    if share < SPREAD_SHARE:
+        # prose spread over many small boxes (a story told in photo captions): the article is
+        # the nearest ancestor that gathers most of it
+        for anc in list(best.iterancestors())[:SPREAD_LEVELS]:
+            if anc.tag in ("body", "html"):
+                break
+            a_inside, a_share = _inside([anc], voters, total)
+            if a_share >= 0.8:
+                group, inside, share = [anc], a_inside, a_share
+                break
     first = next((p for p, _ in inside if p.tag != "h2"), None)  # an h2 may be the sapo
     return Body(group, share, first)
+
+
+def _inside(
+    group: list[etree._Element], voters: list[tuple[etree._Element, int]], total: int
+) -> tuple[list[tuple[etree._Element, int]], float]:
+    members = set(group)
+    inside = [(p, n) for p, n in voters if p in members or members.intersection(p.iterancestors())]
+    return inside, (sum(n for _, n in inside) / total if total else 0.0)
 
 
 def _continuations(best: etree._Element, direct: dict[etree._Element, int]) -> list[etree._Element]:
@@ -116,6 +166,11 @@ def _is_layout_table(t: etree._Element) -> bool:
         return True
     if t.find(".//img") is not None and len(text_of(t)) < 300:
         return True  # a photo with its caption, laid out as a table (news CMS habit)
+    rows = t.xpath("./tr|./tbody/tr")
+    if len(rows) >= 2 and all(len(r.xpath("./td|./th")) <= 1 for r in rows):
+        return len(text_of(t)) >= 200  # one column of text rows: a page laid out as a table
+    if any(len(text_of(c)) >= 400 for c in t.xpath("./tr/td|./tbody/tr/td")):
+        return True  # no data table has a cell of several paragraphs
     return any(
         len(cell.findall(".//p")) >= 3 and len(text_of(cell)) > 300
         for cell in t.xpath("./tr/td|./tbody/tr/td")

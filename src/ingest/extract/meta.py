@@ -357,7 +357,7 @@ def visible_author(root: etree._Element, pm: PageMeta) -> str | None:
     body = root.find("body")
     if body is None:
         return None
-    for el in body.iter("p", "div", "span", "a", "strong", "b", "address"):
+    for el in body.iter("p", "div", "li", "span", "a", "strong", "b", "address"):
         hint = (el.get("class") or "") + " " + (el.get("id") or "") + " " + (el.get("rel") or "")
         if not _AUTHOR_HINT.search(hint):
             continue
@@ -366,5 +366,5 @@ def visible_author(root: etree._Element, pm: PageMeta) -> str | None:
             continue
         names = byline.valid_authors(t, pm.site_names)
         if names:
-            return ", ".join(names)
+            return byline.join_names(t, names)
     return None
