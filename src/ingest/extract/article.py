@@ -43,6 +43,7 @@ from .errors import ExtractError
 from .language import detect_language
 from .lead import bold_lead, find_lead, strip_source_prefix
 from .meta import PageMeta, pick_title, read_meta, text_of
+from .pageindex import index_page
 from .published import pick_published
 from .templates import Match, field_element, recognise
 from .tree import parse_html
@@ -63,6 +64,7 @@ WHOLE_ARTICLE_SHARE = 0.85  # container prose share above which trafilatura read
 MERGE_SHARE = 0.6  # container prose share above which its blocks may replace trafilatura's lines
 MAX_ELEMENTS = 100_000  # ten times a heavy news page; beyond that, refuse rather than crawl
 FAST_MIN_CHARS = 150  # a template body reading shorter than this falls back to trafilatura
+CONFIDENT_SHARE = 0.9  # a voted container holding this share of the prose is read directly
 
 _strip_source_prefix = strip_source_prefix  # the name tests and older callers use
 
@@ -114,13 +116,13 @@ def _first_block_el(el: etree._Element) -> etree._Element | None:
 
 
 def _locate_body(
-    root: HtmlElement, ov: ExtractOverrides, templates: bool
+    root: HtmlElement, ov: ExtractOverrides, templates: bool, index
 ) -> tuple[Body, Match | None, str]:
     """(the article container(s), the template family if one was recognised, text source)."""
     body_el = _override_el(root, ov.body)
     if body_el is not None:
         return Body([body_el], 1.0, _first_block_el(body_el)), None, "override"
-    match = recognise(root) if templates else None
+    match = recognise(root, index) if templates else None
     if match is not None:
         return (
             Body([match.body], 1.0, _first_block_el(match.body)),
@@ -168,7 +170,8 @@ def _extract(
 
     # body container, headline, lead
     unwrap_layout_tables(root)
-    body, match, text_src = _locate_body(root, ov, templates)
+    index = index_page(root)
+    body, match, text_src = _locate_body(root, ov, templates, index)
     main = body.main
     title, sources["title"], heading = pick_title(root, pm, main)
     el = _override_el(root, ov.title)
@@ -189,7 +192,7 @@ def _extract(
 
     # date
     published, sources["published"] = pick_published(
-        root, pm, heading, field_element(root, match, "date")
+        root, pm, heading, field_element(root, match, "date"), index
     )
     el = _override_el(root, ov.date)
     if el is not None:
@@ -215,7 +218,13 @@ def _extract(
         for d in doomed:
             drop(d)
     protected = {e for e in (heading, lead_el, *body.containers) if e is not None}
-    remove_boilerplate(root, protected)
+    if text_src == "trafilatura" and body.main is not None and body.share >= CONFIDENT_SHARE:
+        text_src = "container"  # one container holds the article: read it like a template's
+    if text_src == "trafilatura":
+        remove_boilerplate(root, protected, attrs=index.attrs)  # trafilatura reads the page
+    else:
+        for c in body.containers:  # the fast path reads only the container
+            remove_boilerplate(c, protected, scope=c)
     if lead_el is not None and lead_el.getparent() is not None:
         drop(lead_el)
     blocks: list[Block] = read_blocks(body.containers) if body.containers else []

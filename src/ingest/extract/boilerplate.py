@@ -85,17 +85,68 @@ _BOILER_FOLDED = frozenset(fold(p) for p in BOILERPLATE_PHRASES)
 # Headings that start a box and may carry a count or a colon: "Ý kiến (2)", "Bình luận (0)".
 _COUNT_SUFFIX = re.compile(r"\s*[\(\[]\s*\d+\s*[\)\]]\s*$")
 
-# Class/id words of boxes that sit inside or beside the body but are not the article.
-NOISE = re.compile(
+# Class/id words of boxes that sit inside or beside the body but are not the article. Every
+# alternative starts with a literal, so the regex engine can skip ahead on the first character:
+# this runs over every class and id of the page.
+_NOISE_PARTS = (
     r"related|relate-|relation|lienquan|lien-quan|tinlienquan|same-?category|cungchuyenmuc|"
     r"cung-chuyen-muc|tin-?khac|other-?news|news-?other|xem-?them|read-?more|readmore|"
     r"rate-link|most-?read|doc-?nhieu|xem-?nhieu|doc-?them|comment|binh-?luan|breadcrumb|"
     r"newsletter|social|sharing|share-|-share|sidebar|advert|banner|popup|recommend|"
-    r"insert-?news|inner-article|link-?callout|tindnd|da-?dua|"
-    r"\bads?\b|ads-|-ads\b|adzone|admzone|adsbygoogle|quang-?cao|"
-    r"\btags?\b|tags-|-tags?\b|keyword|box-?tag",
-    re.I,
+    r"insert-?news|inner-article|link-?callout|tindnd|da-?dua|adzone|admzone|adsbygoogle|"
+    r"quang-?cao|keyword|box-?tag"
 )
+# Short words that are noise only as a whole word of a class name ("ads", "tags"), not inside
+# another word ("leads", "tagline").
+_NOISE_WORDS = r"ads?|tags?"
+NOISE_SUBSTRINGS = re.compile(_NOISE_PARTS)
+
+
+def _literals(pattern: str) -> tuple[str, ...]:
+    """The alternatives of a "a|b-?c" pattern as plain strings (both forms of each "-?")."""
+    out: list[str] = []
+    for alt in pattern.split("|"):
+        forms = [""]
+        i = 0
+        while i < len(alt):
+            if alt[i : i + 2] == "-?":
+                forms = [f + x for f in forms for x in ("-", "")]
+                i += 2
+            else:
+                forms = [f + alt[i] for f in forms]
+                i += 1
+        out.extend(forms)
+    return tuple(dict.fromkeys(out))
+
+
+# str.find over the page's joined class names runs in C at memchr speed; the same alternation as
+# one regex costs ~60 ns a character on a page with long utility-class strings.
+_NOISE_LITERALS = _literals(_NOISE_PARTS)
+
+
+def _find_all(hay: str, needles: tuple[str, ...]) -> list[int]:
+    found = []
+    for n in needles:
+        i = hay.find(n)
+        while i >= 0:
+            found.append(i)
+            i = hay.find(n, i + 1)
+    return found
+
+
+NOISE_WORD = re.compile(r"[\s_\-\x00](?:" + _NOISE_WORDS + r")(?=[\s_\-\x00]|$)")
+
+
+class _Noise:
+    """`NOISE.search(hint)`: does a class/id string name a non-article box?"""
+
+    @staticmethod
+    def search(hint: str) -> bool:
+        h = hint.lower()
+        return bool(NOISE_SUBSTRINGS.search(h) or NOISE_WORD.search(" " + h))
+
+
+NOISE = _Noise()
 _MENU_SEPARATORS = re.compile(r"\s*(?:\||»|›|>|/|•|·)\s*")
 
 
@@ -140,19 +191,30 @@ _BOILER_HEADS = frozenset(p[:3] for p in _BOILER_LOWER)
 # Short text nodes, not elements: a text node's string value is itself, so this stays linear in
 # the page size (an element's string value is its whole subtree). Phrases are matched in Python.
 _SHORT_TEXT_XP = etree.XPath(
-    ".//text()[string-length(.) <= 80][string-length(normalize-space(.)) > 3]"
+    ".//text()[not(parent::script or parent::style)][string-length(.) <= 80]"
+    "[string-length(normalize-space(.)) > 3]"
 )
 # Forms (comment boxes, search fields) and elements hidden from readers are never article text.
-_FORMS_XP = etree.XPath(
-    ".//form | .//textarea | .//select | .//button | .//input"
-    " | .//*[contains(translate(@style, 'DISPLAYNOE: ', 'displaynoe'), 'display:none')]"
-)
+_FORMS_XP = etree.XPath(".//form | .//textarea | .//select | .//button | .//input")
+_STYLED_NONE_XP = etree.XPath(".//*[contains(@style, 'none') or contains(@style, 'NONE')]")
 # Link rows and link lists: three or more links and little else (menus, "previously published"
-# lists, tag rows). Elements are preselected in C; link density is measured in Python.
-_LINK_ROWS_XP = etree.XPath(
-    ".//*[self::div or self::p or self::ul or self::ol or self::td or self::span or self::nav"
-    " or self::section][count(.//a) >= 3][string-length(normalize-space(.)) <= 600]"
-)
+# lists, tag rows). Candidates are the row-like ancestors a few levels above each link.
+_ROW_TAGS = frozenset(("div", "p", "ul", "ol", "td", "span", "nav", "section"))
+ROW_MAX = 600  # characters: a row of links longer than this is a page region, not a row
+_ROW_LEVELS = 5
+
+
+BOX_MAX = 3000  # characters: a headed box is a list of links, never a page column
+
+
+def _longer_than(el: etree._Element, limit: int) -> bool:
+    """Whether `el` holds more than `limit` characters, reading no further than that."""
+    n = 0
+    for t in el.itertext():
+        n += len(t)
+        if n > limit:
+            return True
+    return False
 
 
 def _text_owner(node) -> etree._Element | None:
@@ -178,32 +240,45 @@ def link_rows(root: etree._Element, protected: set[etree._Element]) -> list[etre
     any other row 80%.
     """
     keep = _keep_set(protected)
-    inside = set()
-    for p in protected:
-        inside.update(p.iter())
+    links: dict[etree._Element, int] = {}
+    for a in root.iter("a"):
+        for level, anc in enumerate(a.iterancestors()):
+            if level >= _ROW_LEVELS or anc is root:
+                break
+            if anc.tag in _ROW_TAGS:
+                links[anc] = links.get(anc, 0) + 1
     found = []
-    for el in _LINK_ROWS_XP(root):
-        if el in keep:
+    for el, n in links.items():
+        if n < 3 or el in keep or _longer_than(el, ROW_MAX * 3):
             continue
         t = text_of(el)
-        if not t:
+        if not t or len(t) > ROW_MAX:
             continue
         share = link_len(el) / len(t)
-        if share < (0.9 if el.tag == "p" and el in inside else 0.8):
+        if share < 0.8:
+            continue
+        if share < 0.9 and el.tag == "p" and any(a in protected for a in el.iterancestors()):
             continue
         found.append(el)
     chosen = set(found)
     return [el for el in found if not any(a in chosen for a in el.iterancestors())]
 
 
-def remove_boilerplate(root: etree._Element, protected: set[etree._Element]) -> None:
+def remove_boilerplate(
+    root: etree._Element,
+    protected: set[etree._Element],
+    scope: etree._Element | None = None,
+    attrs: list | None = None,
+) -> None:
     """Remove related-news boxes, share bars, comment blocks, forms, link rows and headed lists.
 
     `protected` holds the headline, lead and body container(s): nothing that contains one of
     them is removed, so a mislabelled wrapper cannot take the article with it. Candidates are
     found with XPath (evaluated in C) because this runs over every element of the page.
+    `scope` limits the work to one element (the container, when only it will be read);
+    `attrs` are the page's class and id values when already collected (`pageindex`).
     """
-    body = root.find("body")
+    body = scope if scope is not None else root.find("body")
     if body is None:
         return
     keep = _keep_set(protected)
@@ -215,14 +290,22 @@ def remove_boilerplate(root: etree._Element, protected: set[etree._Element]) -> 
             seen.add(el)
             doomed.append(el)
 
-    attrs = _HINT_ATTR_XP(body)
-    joined = "\x00".join(attrs)  # one regex scan over all class/id values, not one per value
-    starts = list(itertools.accumulate((len(a) + 1 for a in attrs), initial=0))
-    hit_idx = sorted({bisect.bisect_right(starts, m.start()) - 1 for m in NOISE.finditer(joined)})
+    if attrs is None or scope is not None:
+        attrs = _HINT_ATTR_XP(body)
+    # one regex scan over all class/id values, not one per value; a leading separator lets a
+    # whole-word match start at the first value
+    joined = ("\x00" + "\x00".join(attrs)).lower()
+    starts = list(itertools.accumulate((len(a) + 1 for a in attrs), initial=1))
+    hits = _find_all(joined, _NOISE_LITERALS)
+    hits += [m.start() + 1 for m in NOISE_WORD.finditer(joined)]
+    hit_idx = sorted({bisect.bisect_right(starts, h) - 1 for h in hits})
     for i in hit_idx:
         doom(attrs[i].getparent())
     for el in _FORMS_XP(body):
         doom(el)
+    for el in _STYLED_NONE_XP(body):
+        if "display:none" in (el.get("style") or "").replace(" ", "").lower():
+            doom(el)
     for el in link_rows(body, protected):
         doom(el)
     for node in _SHORT_TEXT_XP(body):
@@ -237,7 +320,7 @@ def remove_boilerplate(root: etree._Element, protected: set[etree._Element]) -> 
         if len(t) <= 40 and is_boiler_heading(t):  # "Tin liên quan" heading: drop its box
             box = el
             for anc in list(el.iterancestors())[:4]:  # widen to the box, never to prose
-                if anc in keep or anc.xpath("string-length(normalize-space(.))") > 5000:
+                if anc in keep or _longer_than(anc, BOX_MAX):
                     break
                 if len(text_of(anc)) - link_len(anc) > len(t) + 150:
                     break

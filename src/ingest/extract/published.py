@@ -19,9 +19,9 @@ from datetime import timedelta
 from lxml import etree
 
 from ..clock import VN_TZ
-from ..text.textnorm import collapse_ws
 from .dates import DateParts, parse_date_parts, to_iso
 from .meta import PageMeta, in_chrome, in_other_area, text_of
+from .pageindex import PageIndex, index_page
 
 DATE_META = (
     "article:published_time",
@@ -40,13 +40,36 @@ DATE_META = (
     "published_time",
     "created",
 )
-_DATE_HINT = re.compile(r"date|time|publish|ngay|ngaydang|post-?time|thoigian", re.I)
 _DATE_SKIP = re.compile(
     r"now|today|clock|weather|thoitiet|ago|update-?time|modified|expire|updated", re.I
 )
 _DATE_PREFIX = re.compile(
     r"^\s*(ngày đăng|đăng ngày|ngày xuất bản|cập nhật|đăng lúc|thời gian đăng|ngày|posted|published)",
     re.I,
+)
+_HINT_WORDS = ("date", "time", "publish", "ngay", "thoigian")
+_PREFIXES = (
+    "Ngày",
+    "ngày",
+    "NGÀY",
+    "Đăng",
+    "đăng",
+    "Cập nhật",
+    "cập nhật",
+    "CẬP NHẬT",
+    "Thời gian",
+    "thời gian",
+    "Posted",
+    "posted",
+    "Published",
+    "published",
+)
+# Short text nodes outside scripts that contain a prefix's telltale letters, found in C (a
+# normalize-space() per prefix over every text node, script blobs included, costs milliseconds).
+_PREFIX_TEXT_XP = etree.XPath(
+    ".//text()[not(parent::script or parent::style)][string-length(.) < 200]["
+    + " or ".join(f"contains(., '{p[1:5]}')" for p in _PREFIXES)
+    + "]"
 )
 NEAR_HEADLINE = 40  # elements after the headline searched for an unlabelled date line
 _SAME_CLOCK = timedelta(minutes=2)
@@ -86,7 +109,10 @@ def _element_date(el: etree._Element) -> DateParts | None:
 
 
 def _visible(
-    root: etree._Element, after: etree._Element | None, template_el: etree._Element | None
+    root: etree._Element,
+    after: etree._Element | None,
+    template_el: etree._Element | None,
+    index: PageIndex,
 ) -> DateParts | None:
     """The page's own date line: the template's date element, a date-classed element or a
     "Ngày đăng" prefix (after the headline first), else a short dated line near the headline.
@@ -101,45 +127,97 @@ def _visible(
     body = root.find("body")
     if body is None:
         return None
-    seen_heading = after is None
-    before: DateParts | None = None
-    near: DateParts | None = None
-    since_heading = 0
-    for el in body.iter():
-        if el is after:
-            seen_heading = True
-            continue
-        if not isinstance(el.tag, str) or el.tag in ("script", "style"):
-            continue
-        if seen_heading:
-            since_heading += 1
-        hint = (el.get("class") or "") + " " + (el.get("id") or "")
-        own = collapse_ws(el.text or "")
-        hinted = (_DATE_HINT.search(hint) and not _DATE_SKIP.search(hint)) or _DATE_PREFIX.match(
-            own
+    by_class: list[etree._Element] = []
+    for value in index.attrs:  # class and id values, matched in Python (faster than XPath)
+        low = value.lower()
+        if any(w in low for w in _HINT_WORDS):
+            el = value.getparent()
+            if not _DATE_SKIP.search((el.get("class") or "") + " " + (el.get("id") or "")):
+                by_class.append(el)
+    heading_at = _position(after) if after is not None else -1.0
+    found_after: list[tuple[float, DateParts]] = []
+    found_before: list[tuple[float, DateParts, bool]] = []
+
+    def first_of(candidates: list[etree._Element]) -> None:
+        first_before = None
+        for el in dict.fromkeys(candidates):  # in document order
+            p = _candidate_date(el)
+            if p is None:
+                continue
+            at = _position(el)
+            if at > heading_at:
+                found_after.append((at, p))
+                break  # the first after the headline is this list's answer
+            first_before = first_before or (at, p, _in_article_head(el, after))
+        if first_before:
+            found_before.append(first_before)
+
+    first_of(by_class)
+    if not found_after and found_before and found_before[0][2]:
+        return found_before[0][1]  # a date line just above the headline, in its own header
+    if not found_after:  # "Ngày đăng:" lines, looked for only when no date element answered
+        first_of(
+            [
+                node.getparent()
+                for node in _PREFIX_TEXT_XP(body)
+                if node.is_text and _DATE_PREFIX.match(node)
+            ]
         )
-        if not hinted and not (
-            after is not None
-            and seen_heading
-            and near is None
-            and since_heading <= NEAR_HEADLINE
-            and len(el) <= 4
-        ):
+    if found_after:
+        return min(found_after, key=lambda x: x[0])[1]
+    near = _near_headline(after)
+    if near:
+        return near
+    return min(found_before, key=lambda x: x[0])[1] if found_before else None
+
+
+def _in_article_head(el: etree._Element, heading: etree._Element | None) -> bool:
+    """Inside the block that holds the headline (its parent or grandparent): the article's own
+    header, where templates print the date line above the title, not the site's header."""
+    if heading is None:
+        return False
+    for level, anc in enumerate(heading.iterancestors()):
+        if level >= 2 or anc.tag in ("body", "html"):
+            return False
+        if anc in set(el.iterancestors()):
+            return True
+    return False
+
+
+def _candidate_date(el: etree._Element) -> DateParts | None:
+    if not isinstance(el.tag, str) or el.tag in ("script", "style"):
+        return None
+    t = text_of(el)
+    if not t or len(t) > 120:
+        return None
+    p = _element_date(el)
+    if not p or in_other_area(el) or in_chrome(el):
+        return None
+    return p
+
+
+def _position(el: etree._Element) -> float:
+    """Document order, counted in C (only a handful of candidates are ever placed)."""
+    return el.xpath("count(preceding::*) + count(ancestor::*)")
+
+
+_FOLLOWING_XP = etree.XPath(f"following::*[position() <= {NEAR_HEADLINE}]")
+
+
+def _near_headline(after: etree._Element | None) -> DateParts | None:
+    """An unlabelled "Name | 05/06/2025 14:20" line among the elements just after the headline."""
+    if after is None:
+        return None
+    for el in _FOLLOWING_XP(after):
+        if el.tag in ("script", "style") or len(el) > 4:
             continue
         t = text_of(el)
         if not t or len(t) > 120:
             continue
-        p = _element_date(el) if hinted else parse_date_parts(t)
-        if not p or in_other_area(el) or in_chrome(el):
-            continue
-        if not hinted:
-            if p.has_time:
-                near = p  # an unlabelled "Name | 05/06/2025 14:20" line under the headline
-            continue
-        if seen_heading:
+        p = parse_date_parts(t)
+        if p and p.has_time and not in_other_area(el) and not in_chrome(el):
             return p
-        before = before or p
-    return near or before
+    return None
 
 
 def _agrees_on_clock(s: DateParts, v: DateParts) -> bool:
@@ -165,10 +243,11 @@ def pick_published(
     pm: PageMeta,
     heading: etree._Element | None = None,
     template_el: etree._Element | None = None,
+    index: PageIndex | None = None,
 ) -> tuple[str | None, str]:
     """(ISO date in +07:00, source): "json-ld", "meta", "time-tag" or "visible"."""
     s, src = _structured(root, pm)
-    v = _visible(root, heading, template_el)
+    v = _visible(root, heading, template_el, index or index_page(root))
     if s is not None and v is None:
         return to_iso(s.dt), src
     chosen, visible = reconcile(s, v)

@@ -18,6 +18,7 @@ from lxml import etree
 
 from .css_select import select
 from .meta import text_of
+from .pageindex import PageIndex, index_page
 
 MIN_BODY_CHARS = 200  # a family's body element with less text is a teaser box, not the article
 
@@ -112,18 +113,19 @@ FAMILIES: tuple[Family, ...] = (
 class Match:
     family: Family
     body: etree._Element
+    tokens: tuple[frozenset[str], frozenset[str]]
 
 
-def _first(root: etree._Element, selector: str | None) -> etree._Element | None:
+def _first(root: etree._Element, selector: str | None, tokens) -> etree._Element | None:
     if not selector:
         return None
-    for el in select(root, selector):
+    for el in select(root, selector, tokens):
         if text_of(el):
             return el
     return None
 
 
-def recognise(root: etree._Element) -> Match | None:
+def recognise(root: etree._Element, index: PageIndex | None = None) -> Match | None:
     """The first family whose body element holds an article's worth of text, or None.
 
     Several matches (a portal's sidebar is a journal article too) resolve to the one with the
@@ -132,13 +134,14 @@ def recognise(root: etree._Element) -> Match | None:
     body = root.find("body")
     if body is None:
         return None
+    tokens = (index or index_page(root)).tokens
     for fam in FAMILIES:
-        found = select(body, fam.body)
+        found = select(body, fam.body, tokens)
         if not found:
             continue
         best = max(found, key=lambda e: len(text_of(e)))
         if len(text_of(best)) >= MIN_BODY_CHARS:
-            return Match(fam, best)
+            return Match(fam, best, tokens)
     return None
 
 
@@ -146,4 +149,4 @@ def field_element(root: etree._Element, m: Match | None, field: str) -> etree._E
     """The family's element for `field` ("lead", "title", "date", "author"), if it has one."""
     if m is None:
         return None
-    return _first(root, getattr(m.family, field))
+    return _first(root, getattr(m.family, field), m.tokens)
