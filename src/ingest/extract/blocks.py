@@ -47,7 +47,9 @@ class Block:
 
     @property
     def link_share(self) -> float:
-        return self.links / len(self.text) if self.text else 0.0
+        """Share of the block's letters (spaces not counted) inside links."""
+        n = len(self.text.replace(" ", ""))
+        return min(self.links / n, 1.0) if n else 0.0
 
     @property
     def all_bold(self) -> bool:
@@ -99,7 +101,7 @@ class _Reader:
                 Block(
                     t,
                     el.tag if isinstance(el.tag, str) else "",
-                    links=min(self.links, len(t)),
+                    links=self.links,
                     bold=self.bold,
                     right="text-align:right" in style or align == "right",
                     caption=el.tag in ("figcaption", "caption")

@@ -110,17 +110,17 @@ def sniff_utf16(data: bytes) -> str | None:
     """'utf-16-le' / 'utf-16-be' for UTF-16 markup without a BOM, else None.
 
     HTML is mostly ASCII markup, so UTF-16 shows as a NUL in every other byte: on the odd bytes
-    for little-endian, on the even ones for big-endian. Binary data has NULs scattered, not in
-    a strict alternation, so requiring 90% of one parity to be NUL (and the other to hold '<')
-    keeps PDFs and images out.
+    for little-endian, on the even ones for big-endian (Vietnamese letters fill some of them,
+    so 60% is asked for). Binary data has NULs scattered over both parities, so requiring the
+    other parity to be almost free of NULs (and to hold '<') keeps PDFs and images out.
     """
     head = data[:2048]
     if len(head) < 16:
         return None
     even, odd = head[0::2], head[1::2]
-    if odd.count(0) >= 0.9 * len(odd) and even.count(0) < 0.1 * len(even) and b"<" in even:
+    if odd.count(0) >= 0.6 * len(odd) and even.count(0) < 0.05 * len(even) and b"<" in even:
         return "utf-16-le"
-    if even.count(0) >= 0.9 * len(even) and odd.count(0) < 0.1 * len(odd) and b"<" in odd:
+    if even.count(0) >= 0.6 * len(even) and odd.count(0) < 0.05 * len(odd) and b"<" in odd:
         return "utf-16-be"
     return None
 

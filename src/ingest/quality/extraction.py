@@ -161,9 +161,13 @@ def summarise(details: list[PageScore]) -> dict[str, float]:
     }
 
 
-def run_ours(overrides_for: Callable[[str | None], ExtractOverrides | None]):
+def run_ours(
+    overrides_for: Callable[[str | None], ExtractOverrides | None], templates: bool = True
+):
+    """Our extractor as a runner; `templates=False` scores the general rules alone."""
+
     def run(html: bytes, url: str | None) -> Output:
-        r = extract(html, url, overrides_for(url))
+        r = extract(html, url, overrides_for(url), templates=templates)
         text = "\n\n".join(x for x in (r.lead, r.text) if x)
         return Output(r.title, r.published, r.author, text, r.error)
 
