@@ -232,19 +232,11 @@ def compare_set(
                     details[name].append(score_page(r, out))
         for name in spent:
             rates[name].append(len(pages) / spent[name] if spent[name] > 0 else 0.0)
-    ours_score = SetScore(
-        gs.name,
-        len(pages),
-        summarise(details["ours"]),
-        statistics.median(rates["ours"]),
-        details["ours"],
-    )
-    bare_score = SetScore(
-        gs.name,
-        len(pages),
-        summarise(details["bare"]),
-        statistics.median(rates["bare"]),
-        details["bare"],
+    ours_score, bare_score = (
+        SetScore(
+            gs.name, len(pages), summarise(details[n]), statistics.median(rates[n]), details[n]
+        )
+        for n in ("ours", "bare")
     )
     return ours_score, bare_score
 
