@@ -205,3 +205,16 @@ def test_old_table_layout_with_br_paragraphs():
     assert r.published == "2014-09-22T15:40:00+07:00"  # "Cập nhật lúc 15:40 ngày 22/09/2014"
     assert r.author == "Hoàng Lan"
     assert len(r.text.split("\n\n")) == 4  # four paragraphs split at <br><br>
+
+
+def test_a_title_case_line_without_date_or_credit_is_not_a_meta_line_byline():
+    html = (
+        "<html><head><title>t</title></head><body><div class='main'>"
+        "<h1>Những con phố mang tên nghề thủ công ở Hà Nội</h1>"
+        "<div class='cat'><a href='/di-san'>Hoan Kiem Lake</a></div>"
+        "<div class='content'>"
+        + "<p>Một đoạn văn đủ dài về những con phố nghề của khu phố cổ Hà Nội xưa và nay.</p>" * 4
+        + "</div></div></body></html>"
+    )
+    r = extract(html)
+    assert r.author is None

@@ -72,7 +72,15 @@ def from_end(lines: list[str], site_names: tuple[str, ...]) -> str | None:
 
 
 def _meta_line_name(t: str, site_names: tuple[str, ...]) -> str | None:
-    for seg in _META_LINE_SEP.split(t):
+    """The one person named on a meta line. A line only counts as one when it also carries a
+    date or a source credit: a Title-Case line alone under a headline is as often a section
+    name, a place or a link ("Hoan Kiem Lake") as a byline."""
+    segments = [seg.strip() for seg in _META_LINE_SEP.split(t)]
+    if not any(
+        parse_date_parts(seg) is not None or _CREDIT.match(fold(seg)) for seg in segments if seg
+    ):
+        return None
+    for seg in segments:
         seg = seg.strip()
         if not seg or len(seg) > 60 or parse_date_parts(seg) is not None:
             continue
