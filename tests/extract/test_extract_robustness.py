@@ -253,3 +253,26 @@ def test_declared_utf16_does_not_let_binary_through():
     assert extract(b"%PDF-1.7 " + bytes(range(256)), encoding="utf-16le").error == (
         "binary content (not HTML)"
     )
+
+
+def test_control_characters_in_markup_never_reach_lxml_edits():
+    # a control character in a sapo, a tail or an entity made lxml refuse the tree edits
+    html = (
+        "<html><body><h1>Tiêu đề bài viết thử nghiệm</h1><h2 class='sapo'>Sapo\x0b có &#1;ký tự"
+        " &#x1b;lạ ở đây nhưng đủ dài để được coi là phần mở đầu của bài.</h2>"
+        "<div class='content'><p>Đoạn một đủ dài để là nội dung của bài viết về phố cổ.</p>"
+        "<div class='tinlienquan'>Tin liên quan</div>\x0bđuôi\x1b văn bản"
+        "<p>Đoạn hai đủ dài để là nội dung của bài viết về phố cổ Hà Nội.</p></div></body></html>"
+    )
+    r = extract(html)
+    assert r.error is None
+    assert r.lead == "Sapo có ký tự lạ ở đây nhưng đủ dài để được coi là phần mở đầu của bài."
+    assert "Tin liên quan" not in r.text
+
+
+def test_markup_control_stripping_keeps_tabs_newlines_and_letters():
+    from ingest.extract.decode import strip_markup_controls
+
+    assert strip_markup_controls("a&#1;b&#x1B;c&#39;d&#10;e\x0bf\x1bg&#7899;h&#128;") == (
+        "abc&#39;d&#10;e fg&#7899;h"
+    )

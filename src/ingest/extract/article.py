@@ -38,7 +38,7 @@ from .boilerplate import BOILERPLATE_PHRASES, drop, remove_boilerplate
 from .container import Body, find_body, unwrap_layout_tables
 from .css_select import select
 from .dates import parse_vn_date, to_iso
-from .decode import decode_html, strip_controls
+from .decode import decode_html, strip_controls, strip_markup_controls
 from .errors import ExtractError
 from .language import detect_language
 from .lead import bold_lead, find_lead, strip_source_prefix
@@ -163,7 +163,7 @@ def _extract(
     text = decode_html(html, encoding)
     if "\x00" in text[:10_000]:
         raise ExtractError("binary content (NUL characters)")
-    root = parse_html(text, MAX_ELEMENTS)
+    root = parse_html(strip_markup_controls(text), MAX_ELEMENTS)
     ov = ov or ExtractOverrides()
     sources: dict[str, str] = {}
     pm: PageMeta = read_meta(root, url)

@@ -89,6 +89,36 @@ def strip_controls(text: str) -> str:
     return _CONTROLS.sub(lambda m: " " if m.group() in "\x0b\x0c" else "", text)
 
 
+# Raw control characters and numeric character references that decode to one ("&#1;",
+# "&#x1b;"): lxml refuses to hold them in a tree it edits, and they break XML outputs later.
+_MARKUP_CONTROLS = re.compile(
+    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]|&#(?:[xX]0*[0-9a-fA-F]{1,2}|0*[0-9]{1,3});?"
+)
+
+
+def _is_control(token: str) -> bool:
+    if len(token) == 1:
+        return True
+    body = token[2:].rstrip(";")
+    value = int(body[1:], 16) if body[:1] in "xX" else int(body)
+    return (value < 32 and value not in (9, 10, 13)) or 127 <= value <= 159
+
+
+def strip_markup_controls(text: str) -> str:
+    """The page without XML-invalid control characters, raw or written as "&#1;"; a vertical
+    tab or form feed becomes a space. One scan of the page; most pages have none."""
+    hits = [m for m in _MARKUP_CONTROLS.finditer(text) if _is_control(m.group())]
+    if not hits:
+        return text
+    out, pos = [], 0
+    for m in hits:
+        out.append(text[pos : m.start()])
+        out.append(" " if m.group() in ("\x0b", "\x0c") else "")
+        pos = m.end()
+    out.append(text[pos:])
+    return "".join(out)
+
+
 def codec_name(name: str | None) -> str | None:
     if not name:
         return None
