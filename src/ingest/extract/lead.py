@@ -14,13 +14,8 @@ from lxml import etree
 
 from .blocks import Block
 from .boilerplate import NOISE, link_len
-from .meta import text_of
+from .meta import LEAD_HINT, text_of
 
-LEAD_HINT = re.compile(
-    r"sapo|(?:^|[\s_-])lead(?:$|[\s_-]|text|in)|summary|description|chapeau|excerpt|intro\b|"
-    r"intro[-_]|abstract|teaser|standfirst|tom-?tat|(?-i:[a-z](?:Lead|Sapo|Summary|Intro)\b)",
-    re.I,
-)
 MIN_BOLD_LEAD = 60  # a bold first paragraph shorter than this is a subheading, not a sapo
 
 

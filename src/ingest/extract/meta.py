@@ -38,6 +38,12 @@ _TITLE_SEP = re.compile(r"\s+[-|–—:»]\s+|\s*\|\s*|\s+::\s+")
 _AUTHOR_META = ("article:author", "author", "dable:author", "dc.creator", "byl", "sailthru.author")
 _AUTHOR_HINT = re.compile(r"author|byline|tac-?gia|writer|reporter", re.I)
 _TITLE_HINT = re.compile(r"title|headline|tieu-?de", re.I)
+# Class names of the sapo: never the headline, and not article paragraphs for the body vote.
+LEAD_HINT = re.compile(
+    r"sapo|(?:^|[\s_-])lead(?:$|[\s_-]|text|in)|summary|description|chapeau|excerpt|intro\b|"
+    r"intro[-_]|abstract|teaser|standfirst|tom-?tat|(?-i:[a-z](?:Lead|Sapo|Summary|Intro)\b)",
+    re.I,
+)
 # Areas whose names and dates belong to other people or other stories (commenters, teasers).
 _OTHER_AREA = re.compile(
     r"comment|binh-?luan|related|relate-|relation|lien-?quan|most-?read|popular|other-?news|"
@@ -281,6 +287,8 @@ def _heading_before(root: etree._Element, body_el: etree._Element | None) -> etr
         if not isinstance(el.tag, str):
             continue
         cls = (el.get("class") or "") + " " + (el.get("id") or "")
+        if LEAD_HINT.search(cls):
+            continue  # the sapo under the headline, not the headline
         if el.tag in ("h1", "h2", "h3") or (_TITLE_HINT.search(cls) and len(el) < 6):
             t = text_of(el)
             if len(t.split()) >= 4 and len(t) <= 400 and not in_chrome(el):
