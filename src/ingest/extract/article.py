@@ -163,7 +163,8 @@ def _extract(
     text = decode_html(html, encoding)
     if "\x00" in text[:10_000]:
         raise ExtractError("binary content (NUL characters)")
-    root = parse_html(strip_markup_controls(text), MAX_ELEMENTS)
+    raw = bytes(html) if isinstance(html, bytes | bytearray) else None
+    root = parse_html(strip_markup_controls(text, raw), MAX_ELEMENTS)
     ov = ov or ExtractOverrides()
     sources: dict[str, str] = {}
     pm: PageMeta = read_meta(root, url)

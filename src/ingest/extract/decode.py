@@ -91,30 +91,45 @@ def strip_controls(text: str) -> str:
 
 # Raw control characters and numeric character references that decode to one ("&#1;",
 # "&#x1b;"): lxml refuses to hold them in a tree it edits, and they break XML outputs later.
-_MARKUP_CONTROLS = re.compile(
-    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]|&#(?:[xX]0*[0-9a-fA-F]{1,2}|0*[0-9]{1,3});?"
-)
+_RAW_CONTROLS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+_CONTROL_REFS = re.compile("&#(?:[xX]0*[0-9a-fA-F]{1,2}|0*[0-9]{1,3});?")
+_C0_BYTES = bytes(range(0, 9)) + b"\x0b\x0c" + bytes(range(14, 32)) + b"\x7f"
+_C1_UTF8 = re.compile(rb"\xc2[\x80-\x9f]")
 
 
-def _is_control(token: str) -> bool:
-    if len(token) == 1:
-        return True
-    body = token[2:].rstrip(";")
+def _is_control_ref(ref: str) -> bool:
+    body = ref[2:].rstrip(";")
     value = int(body[1:], 16) if body[:1] in "xX" else int(body)
     return (value < 32 and value not in (9, 10, 13)) or 127 <= value <= 159
 
 
-def strip_markup_controls(text: str) -> str:
+def _raw_controls_possible(text: str, raw: bytes | None) -> bool:
+    """Whether the page may hold a raw control character, from its bytes when they tell (C0
+    bytes removed in C, C1 as UTF-8 pairs): a regex over a megabyte of text costs far more."""
+    if raw is None or b"\x00" in raw[:4096] or len(text) == len(raw):
+        return True  # str input, UTF-16, or a single-byte charset: ask the text itself
+    return len(raw.translate(None, _C0_BYTES)) != len(raw) or bool(_C1_UTF8.search(raw))
+
+
+def strip_markup_controls(text: str, raw: bytes | None = None) -> str:
     """The page without XML-invalid control characters, raw or written as "&#1;"; a vertical
-    tab or form feed becomes a space. One scan of the page; most pages have none."""
-    hits = [m for m in _MARKUP_CONTROLS.finditer(text) if _is_control(m.group())]
-    if not hits:
+    tab or form feed becomes a space. `raw` (the page's bytes) lets most pages skip the scan."""
+    spans: list[tuple[int, int, str]] = []
+    if _raw_controls_possible(text, raw):
+        spans += [
+            (m.start(), m.end(), " " if m.group() in "\x0b\x0c" else "")
+            for m in _RAW_CONTROLS.finditer(text)
+        ]
+    spans += [
+        (m.start(), m.end(), "") for m in _CONTROL_REFS.finditer(text) if _is_control_ref(m.group())
+    ]
+    if not spans:
         return text
     out, pos = [], 0
-    for m in hits:
-        out.append(text[pos : m.start()])
-        out.append(" " if m.group() in ("\x0b", "\x0c") else "")
-        pos = m.end()
+    for start, end, repl in sorted(spans):
+        out.append(text[pos:start])
+        out.append(repl)
+        pos = end
     out.append(text[pos:])
     return "".join(out)
 
