@@ -110,3 +110,63 @@ def test_never_raises_and_stays_in_bounds(text):
 def test_noise_around_the_date_does_not_change_it(d, style, noise):
     text = noise + " " + _render(d, style) + " " + noise
     assert parse_vn_date(text, now=NOW) == d.replace(tzinfo=VN_TZ)
+
+
+# ---------------------------------------------------------------- issue 19: what a date string says
+
+
+def test_parts_keep_the_printed_clock_and_the_offset():
+    from datetime import datetime
+
+    from ingest.extract.dates import parse_date_parts
+
+    p = parse_date_parts("2025-12-19T21:40:00+00:00")
+    assert to_iso(p.dt) == "2025-12-20T04:40:00+07:00"
+    assert p.wall == datetime(2025, 12, 19, 21, 40) and p.has_time
+    assert p.offset is not None and p.offset.utcoffset(None).total_seconds() == 0
+    q = parse_date_parts("Thứ Sáu, 10-05-2024")
+    assert not q.has_time and q.offset is None
+
+
+@pytest.mark.parametrize(
+    ("meta", "expected"),
+    [
+        ("3/24/2024 7:12:35 AM", "2024-03-24T07:12:35+07:00"),
+        ("3/4/2024 7:12:35 PM", "2024-03-04T19:12:35+07:00"),  # month first: .NET en-US
+        ("12/1/2023 12:05:00 AM", "2023-12-01T00:05:00+07:00"),
+    ],
+)
+def test_us_format_in_metadata(meta, expected):
+    from ingest.extract.dates import parse_date_parts
+
+    assert to_iso(parse_date_parts(meta, us=True).dt) == expected
+
+
+def test_day_first_stays_day_first_outside_metadata_unless_impossible():
+    assert to_iso(parse_vn_date("3/4/2024 7:12:35 PM")) == "2024-04-03T19:12:35+07:00"
+    assert to_iso(parse_vn_date("3/24/2024")) == "2024-03-24T00:00:00+07:00"  # no 24th month
+
+
+def test_reconcile_prefers_the_visible_clock_over_a_foreign_offset():
+    from ingest.extract.dates import parse_date_parts
+    from ingest.extract.published import reconcile
+
+    visible = parse_date_parts("10-05-2024, 00:30")
+    for structured in ("2024-05-10T00:30:00+08:00", "2024-05-10T00:30:00Z"):
+        kept, from_page = reconcile(parse_date_parts(structured), visible)
+        assert (to_iso(kept.dt), from_page) == ("2024-05-10T00:30:00+07:00", True)
+    right_utc = parse_date_parts("2024-05-09T17:30:00Z")  # the same instant, honestly labelled
+    kept, from_page = reconcile(right_utc, visible)
+    assert (to_iso(kept.dt), from_page) == ("2024-05-10T00:30:00+07:00", False)
+    other = parse_date_parts("2024-05-09T10:00:00+08:00")  # a different time: keep metadata
+    assert reconcile(other, visible) == (other, False)
+
+
+def test_reconcile_with_a_visible_day_only():
+    from ingest.extract.dates import parse_date_parts
+    from ingest.extract.published import reconcile
+
+    kept, from_page = reconcile(
+        parse_date_parts("2023-11-20T00:15:00+08:00"), parse_date_parts("Thứ Hai, 20/11/2023")
+    )
+    assert (to_iso(kept.dt), from_page) == ("2023-11-20T00:15:00+07:00", True)

@@ -191,7 +191,11 @@ def test_city_portal_section_h1_dateline_prefix_and_source_credit():
     assert r.title == "Thành phố ban hành kế hoạch hỗ trợ trung tâm thiết kế sáng tạo năm 2025"
     assert r.published == "2025-03-21T10:30:00+07:00"  # "10:30 | 21/03/2025": time first
     assert r.author == "Thu Hà"  # not the "Nguồn:" credit
-    assert r.text.startswith("Ủy ban nhân dân Thành phố vừa ban hành")  # "KTĐT - " dropped
+    # the bold first paragraph is the page's sapo (issue 19): it is the lead, "KTĐT - " dropped
+    assert r.lead.startswith("Ủy ban nhân dân Thành phố vừa ban hành")
+    assert r.field_sources["lead"] == "lead-bold"
+    assert r.text.startswith("Theo kế hoạch, trung tâm sẽ tổ chức")
+    assert "KTĐT" not in r.lead + r.text
     assert "Nguồn:" not in r.text and "Thu Hà" not in r.text
 
 

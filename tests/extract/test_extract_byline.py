@@ -113,3 +113,82 @@ def test_source_prefix_of_lead(lead, expected):
     from ingest.extract.article import _strip_source_prefix
 
     assert _strip_source_prefix(lead) == expected
+
+
+# ---------------------------------------------------------------- issue 19: more bylines
+
+
+@pytest.mark.parametrize(
+    ("lines", "expected"),
+    [
+        (["Phương Linh - Đức Minh"], "Phương Linh - Đức Minh"),  # printed separator kept
+        (["Hải Yến và Quốc Bảo"], "Hải Yến và Quốc Bảo"),
+        (["NHẬT XUÂN;NGHI VŨ"], "NHẬT XUÂN, NGHI VŨ"),
+        (["Minh Anh - TTXVN"], "Minh Anh"),  # the agency dropped, so no printed join
+    ],
+)
+def test_several_names_keep_the_way_the_page_joined_them(lines, expected):
+    assert byline_from_lines(lines, SITE) == expected
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        ("PV", "PV"),
+        ("TP", "TP"),
+        ("PV/VOV.VN", "PV/VOV.VN"),
+        ("H.A", "H.A"),
+        ("Nhóm PV", "Nhóm PV"),
+    ],
+)
+def test_initials_as_a_signature(line, expected):
+    from ingest.extract.byline import initials
+
+    assert initials(line) == expected
+
+
+@pytest.mark.parametrize("line", ["TTXVN", "VOV", "Hà", "Quang cảnh", "UBND"])
+def test_not_initials(line):
+    from ingest.extract.byline import initials
+
+    assert initials(line) is None
+
+
+def test_theo_a_reporter_with_her_outlet():
+    from ingest.extract.byline import theo_person
+
+    assert theo_person("Theo Thu Hằng (Báo Hà Nội Mẫu)", SITE) == "Thu Hằng"
+    assert theo_person("Theo Minh Anh/VOV.VN", SITE) == "Minh Anh"
+    assert theo_person("Theo Sài Thành Ngày Nay", SITE) is None  # a bare "Theo X": an outlet
+    assert theo_person("Theo Báo Mẫu (Hà Nội)", SITE) is None
+
+
+@pytest.mark.parametrize(
+    "raw", ["Thanh Niên", "Dân Trí", "Tiền Phong", "Hà Nội", "TP.HCM", "Đà Nẵng"]
+)
+def test_outlets_and_places_that_read_like_names(raw):
+    assert valid_authors(raw, SITE) == []
+
+
+def test_place_names_that_are_also_given_names_stay_names():
+    assert valid_authors("Thái Bình", SITE) == ["Thái Bình"]
+
+
+def test_end_of_body_signature_order():
+    from ingest.extract.authors import from_end
+
+    body = ["Đoạn mở đầu của bài viết khá dài.", "Đoạn cuối của bài viết."]
+    assert from_end([*body, "PV", "Theo Báo Mẫu"], SITE) == "PV"  # initials before the credit
+    assert from_end([*body, "Lan Hương", "Theo Báo Kinh tế Mẫu"], SITE) == "Lan Hương"
+    assert from_end([*body, "Theo Thu Hằng (Báo Mẫu)"], SITE) == "Thu Hằng"
+    assert from_end([*body, "Ảnh: Vũ Khoa"], SITE) is None
+
+
+def test_credit_lines_are_not_sentences():
+    from ingest.extract.authors import is_credit_line
+
+    assert is_credit_line("Theo Báo Kinh tế Mẫu")
+    assert is_credit_line("(Theo TTXVN)")
+    assert is_credit_line("Nguồn: Cổng thông tin Mẫu")
+    assert not is_credit_line("Theo kế hoạch, trung tâm sẽ tổ chức bốn cuộc triển lãm.")
+    assert not is_credit_line("Theo Sở Văn hóa, lễ hội kéo dài chín ngày.")

@@ -57,7 +57,44 @@ def test_eval_extract_prints_side_by_side_table(capsys):
     out = capsys.readouterr().out
     assert code == 0
     assert "overrides: off (generic rules only)" in out
-    assert "fixtures (8 pages)" in out
+    pages = sum(1 for line in (FIX / "gold.jsonl").read_text(encoding="utf-8").splitlines() if line)
+    assert f"fixtures ({pages} pages)" in out
     assert "metric          ours   trafilatura" in out
     assert "  title          1.000" in out
     assert "ratio" in out
+    assert "baseline: trafilatura fast mode with metadata" in out
+    held = sum(
+        1
+        for line in (FIX / "gold.jsonl").read_text(encoding="utf-8").splitlines()
+        if '"holdout": true' in line
+    )
+    assert out.index(f"fixtures, held out ({held} pages)") < out.index(f"fixtures ({pages} pages)")
+    assert "failing pages, ours: 0 (none)" in out
+
+
+def test_eval_extract_lists_failing_pages(tmp_path, capsys):
+    (tmp_path / "p.html").write_text(
+        "<html><body><h1>Tiêu đề thật của bài</h1><p>Một đoạn văn đủ dài để là nội dung bài.</p>"
+        "</body></html>",
+        encoding="utf-8",
+    )
+    (tmp_path / "gold.jsonl").write_text(
+        json.dumps(
+            {
+                "file": "p.html",
+                "title": "Tiêu đề khác",
+                "published": None,
+                "author": None,
+                "must_contain": ["Một đoạn văn đủ dài", "Câu không có trên trang"],
+                "must_not_contain": [],
+            },
+            ensure_ascii=False,
+        )
+        + "\n",
+        encoding="utf-8",
+    )
+    code = run(["eval-extract", "--gold", str(tmp_path / "gold.jsonl"), "--repeat", "1"])
+    out = capsys.readouterr().out
+    assert code == 0
+    assert "failing pages, ours: 1" in out
+    assert "p.html: wrong title; missing 1/2: 'Câu không có trên trang'" in out

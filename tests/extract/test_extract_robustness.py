@@ -2,6 +2,7 @@
 
 import gzip
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -178,3 +179,100 @@ def test_valid_utf8_wins_over_a_stale_legacy_header():
     r = extract(ARTICLE.encode("utf-8"), encoding="windows-1258")
     assert r.error is None and r.title == "Một bài thử nghiệm nhỏ"
     assert "trưng bày nhỏ ở phố cổ" in r.text
+
+
+# ---------------------------------------------------------------- issue 13, extraction side
+
+
+def _nested(depth: int) -> str:
+    menu = (
+        "<nav><a href='/'>Trang chủ</a> <a href='/tin'>Tin tức</a> <a href='/lh'>Liên hệ</a></nav>"
+    )
+    paras = "".join(
+        f"<p>Đoạn {i} của bài viết kể về một xưởng thiết kế mở cửa cho người dân ở phố cổ.</p>"
+        for i in range(4)
+    )
+    return (
+        "<html><head><title>Bài rất sâu</title></head><body>"
+        + menu
+        + "<div class='w'>" * depth
+        + "<h1>Một xưởng thiết kế mở cửa cho người dân</h1>"
+        + paras
+        + "</div>" * depth
+        + "</body></html>"
+    )
+
+
+@pytest.mark.parametrize("depth", [300, 10_000])
+def test_deeply_nested_page_keeps_its_body(depth):
+    r = extract(_nested(depth))
+    assert r.error is None
+    assert r.title == "Một xưởng thiết kế mở cửa cho người dân"
+    assert r.text.count("của bài viết kể về một xưởng thiết kế") == 4
+    assert "Liên hệ" not in r.text  # the menu is not the story
+
+
+def test_flattening_drops_only_wrappers_below_the_limit():
+    from ingest.extract.tree import flatten_deep
+
+    html = "<div>" * 5 + "<p>chữ</p><script>var s='<div>';</script>" + "</div>" * 5
+    flat = flatten_deep(html, limit=2)
+    assert flat == "<div><div><p>chữ</p><script>var s='<div>';</script></div></div>"
+
+
+def test_control_characters_are_stripped_from_every_field():
+    html = (
+        "<html><head><title>x</title></head><body><h1>Tiêu đề\x0b có\x0c ký tự \x1b[31mđiều khiển&#1;"
+        "</h1><div class='content'>"
+        + "".join(
+            f"<p>Đoạn {i} có ký tự lạ\x1b ở giữa\x07 câu văn, và vẫn là nội dung cần giữ lại.</p>"
+            for i in range(3)
+        )
+        + "<p style='text-align:right'><b>Minh\x1b Anh</b></p></div></body></html>"
+    )
+    r = extract(html)
+    fields = r.title + r.lead + r.text + (r.author or "")
+    assert not any(ord(c) < 32 and c not in "\n\t" or 0x7F <= ord(c) <= 0x9F for c in fields)
+    assert r.title == "Tiêu đề có ký tự [31mđiều khiển"
+    assert "có ký tự lạ ở giữa câu văn" in r.text
+
+
+@pytest.mark.parametrize("codec", ["utf-16-le", "utf-16-be"])
+def test_utf16_without_bom_is_decoded(codec):
+    raw = ARTICLE.encode(codec)
+    assert not raw.startswith((b"\xff\xfe", b"\xfe\xff"))
+    declared = extract(raw, encoding=codec.replace("-le", "le").replace("-be", "be"))
+    sniffed = extract(raw)
+    for r in (declared, sniffed):
+        assert r.error is None
+        assert r.title == "Một bài thử nghiệm nhỏ"
+        assert "trưng bày nhỏ ở phố cổ" in r.text
+
+
+def test_declared_utf16_does_not_let_binary_through():
+    assert extract(b"%PDF-1.7 " + bytes(range(256)), encoding="utf-16le").error == (
+        "binary content (not HTML)"
+    )
+
+
+def test_control_characters_in_markup_never_reach_lxml_edits():
+    # a control character in a sapo, a tail or an entity made lxml refuse the tree edits
+    html = (
+        "<html><body><h1>Tiêu đề bài viết thử nghiệm</h1><h2 class='sapo'>Sapo\x0b có &#1;ký tự"
+        " &#x1b;lạ ở đây nhưng đủ dài để được coi là phần mở đầu của bài.</h2>"
+        "<div class='content'><p>Đoạn một đủ dài để là nội dung của bài viết về phố cổ.</p>"
+        "<div class='tinlienquan'>Tin liên quan</div>\x0bđuôi\x1b văn bản"
+        "<p>Đoạn hai đủ dài để là nội dung của bài viết về phố cổ Hà Nội.</p></div></body></html>"
+    )
+    r = extract(html)
+    assert r.error is None
+    assert r.lead == "Sapo có ký tự lạ ở đây nhưng đủ dài để được coi là phần mở đầu của bài."
+    assert "Tin liên quan" not in r.text
+
+
+def test_markup_control_stripping_keeps_tabs_newlines_and_letters():
+    from ingest.extract.decode import strip_markup_controls
+
+    assert strip_markup_controls("a&#1;b&#x1B;c&#39;d&#10;e\x0bf\x1bg&#7899;h&#128;") == (
+        "abc&#39;d&#10;e fg&#7899;h"
+    )

@@ -36,6 +36,16 @@ def test_scores_meet_floors(gold_sets, name, use_overrides):
     assert not failures, "\n".join(failures + misses)
 
 
+@pytest.mark.parametrize("name", ["corpus", "fixtures", "samplesites"])
+def test_general_rules_alone_meet_the_floors(gold_sets, name):
+    """Template families are a fast path, not a crutch: with them off the scores hold."""
+    if name not in gold_sets:
+        pytest.skip(f"gold set {name!r} not available here")
+    score = ev.evaluate_set(gold_sets[name], ev.run_ours(ev.no_overrides, templates=False))
+    failures = ev.below_floor(score, FLOORS[name])
+    assert not failures, "\n".join(failures + [d.describe() for d in score.failing()])
+
+
 def test_floors_cover_every_metric():
     for name in ("corpus", "fixtures", "samplesites"):
         assert set(FLOORS[name]) == set(ev.METRICS)

@@ -3,12 +3,16 @@
 Takes `ArticleRecord.fetch` (the body and the declared charset) plus the source's optional
 `extract` overrides, and gives `ArticleRecord.extracted` (`Extracted`, with `field_sources`
 saying which rule produced each field). Pure functions over bytes and strings: no network, no
-database.
+database. docs/extraction.md describes the rules.
 
-- `article`: the extractor (trafilatura first, then Vietnamese rules for body, sapo, boilerplate).
-- `meta`: title, date and author candidates from JSON-LD, <meta> and headings.
-- `byline`: telling a person's name from an outlet, an account or a place.
-- `dates`: Vietnamese and English date strings, day first, in +07:00.
+- `article`: the entry point and the order of the steps.
+- `decode`, `tree`: bytes → NFC text (UTF-16 without BOM included) → one lxml tree (deep pages
+  flattened); `pageindex`: the page's class and id attributes, collected once.
+- `templates`: CMS template families recognised from the markup (the fast path).
+- `container`, `blocks`, `bodytext`, `boilerplate`: where the body is, reading it with lxml,
+  trafilatura's reading checked against ours, what is not the article.
+- `lead`, `published`, `authors`, `byline`, `meta`, `dates`: the sapo, the date (structured vs
+  visible), the byline finder and its name tests, metadata and headlines, date strings.
 - `css_select`: the small CSS subset sources.yaml selectors use, compiled to XPath.
 - `language`: Vietnamese or English, from the text itself.
 """

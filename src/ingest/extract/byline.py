@@ -52,6 +52,120 @@ _PUBLISHER_START = (
 _PUBLISHER_HAS = (".vn", ".com", ".net", ".org", "http", "www")
 _PUBLISHER_WORDS = frozenset({"online", "news", "tv", "media", "corp", "jsc", "newspaper"})
 _NAME_WORD = re.compile(r"^[^\W\d_][^\W\d_'’.\-]*\.?$")
+# Vietnamese outlets whose names read like a person's ("Thanh Niên", "Tiền Phong", "Dân Trí"):
+# a byline "Theo Thanh Niên" credits a newspaper. Compared folded and letters-only.
+OUTLET_NAMES = (
+    "Dân Trí",
+    "Thanh Niên",
+    "Tuổi Trẻ",
+    "Nhân Dân",
+    "Tiền Phong",
+    "Lao Động",
+    "Hà Nội Mới",
+    "Người Lao Động",
+    "Công An Nhân Dân",
+    "Quân Đội Nhân Dân",
+    "Tin Tức",
+    "Pháp Luật",
+    "Đại Đoàn Kết",
+    "Sài Gòn Giải Phóng",
+    "Kinh Tế Đô Thị",
+    "Kinh Tế Và Đô Thị",
+    "Thể Thao Văn Hóa",
+    "Giáo Dục Thời Đại",
+    "Đời Sống Pháp Luật",
+    "Công Thương",
+    "Thời Nay",
+    "An Ninh Thủ Đô",
+    "Phụ Nữ",
+    "Phụ Nữ Thủ Đô",
+    "Văn Nghệ",
+    "Văn Hóa",
+    "Đầu Tư",
+    "Nông Nghiệp",
+    "Xây Dựng",
+    "Giao Thông",
+    "Dân Việt",
+    "Vietnam Plus",
+    "VietnamPlus",
+    "VnExpress",
+    "Zing",
+    "Znews",
+    "VietNamNet",
+    "Kênh 14",
+    "Kenh14",
+    "Soha",
+    "CafeF",
+    "CafeBiz",
+    "Genk",
+    "Afamily",
+    "Lao Động Thủ Đô",
+    "Sức Khỏe Đời Sống",
+    "Thế Giới Và Việt Nam",
+    "Chính Phủ",
+)
+# Provinces, cities and the words that stand for them: the location stamp opening a sapo or a
+# caption ("Hà Nội", "TP.HCM") is not a byline.
+PLACE_NAMES = (  # only places that are not also common given names ("Thái Bình", "Hải Dương")
+    "Việt Nam",
+    "Hà Nội",
+    "Thủ Đô",
+    "TP.HCM",
+    "TPHCM",
+    "TP HCM",
+    "TP Hồ Chí Minh",
+    "Sài Gòn",
+    "Đà Nẵng",
+    "Hải Phòng",
+    "Cần Thơ",
+    "Thừa Thiên Huế",
+    "Quảng Ninh",
+    "Hạ Long",
+    "Bắc Ninh",
+    "Thanh Hóa",
+    "Nghệ An",
+    "Hà Tĩnh",
+    "Quảng Bình",
+    "Quảng Trị",
+    "Quảng Nam",
+    "Quảng Ngãi",
+    "Bình Định",
+    "Khánh Hòa",
+    "Nha Trang",
+    "Lâm Đồng",
+    "Đà Lạt",
+    "Bình Dương",
+    "Đồng Nai",
+    "Vũng Tàu",
+    "Bà Rịa Vũng Tàu",
+    "Lào Cai",
+    "Điện Biên",
+    "Sơn La",
+    "Hà Giang",
+    "Cao Bằng",
+    "Lạng Sơn",
+    "Bắc Giang",
+    "Hoàn Kiếm",
+    "Ba Đình",
+    "Đống Đa",
+    "Hai Bà Trưng",
+    "Tây Hồ",
+    "Cầu Giấy",
+    "Long Biên",
+    "Hà Đông",
+    "Bát Tràng",
+    "Đông Anh",
+    "Gia Lâm",
+    "Sóc Sơn",
+)
+_NOT_BYLINE_ACRONYMS = frozenset(
+    "TTXVN VNA VOV VTV TTO NLĐO TPO SGGP QĐND CAND AFP AP BBC CNN UBND HĐND TW".split()
+    + ["TP.HCM", "TPHCM"]
+)
+# "PV", "TP", "H.A", "PV/VOV.VN", "NHÓM PV": the initials some outlets sign short news with.
+_INITIALS = re.compile(
+    r"^(?:nhóm\s+)?(?:[A-ZĐ]{2,4}|(?:[A-ZĐ]\.){1,3}[A-ZĐ]?)(?:\s*/\s*[A-Za-z][\w.+]{1,20})?$", re.I
+)
 
 
 def is_account_name(name: str) -> bool:
@@ -61,12 +175,27 @@ def is_account_name(name: str) -> bool:
     return any(w in f or w.replace(" ", "") in squashed for w in _ACCOUNT_WORDS)
 
 
+def _key(s: str) -> str:
+    return re.sub(r"[^a-z0-9]", "", fold(s))
+
+
+_OUTLET_KEYS = frozenset(_key(n) for n in OUTLET_NAMES)
+_PLACE_KEYS = frozenset(_key(n) for n in PLACE_NAMES)
+
+
+def is_place_name(name: str) -> bool:
+    """A province, city or district rather than a person: "Hà Nội", "TP.HCM", "Đà Nẵng"."""
+    return _key(name) in _PLACE_KEYS
+
+
 def is_publisher_name(name: str, site_names: tuple[str, ...] = ()) -> bool:
     """The outlet or agency rather than a reporter: "Dân Trí", "baodautu.vn", "TUOI TRE ONLINE"."""
     f = fold(name)
     low = nfc(name).lower()
     squashed = re.sub(r"[^a-z0-9]", "", f)
     if not squashed:
+        return True
+    if squashed in _OUTLET_KEYS:
         return True
     if low.startswith(_PUBLISHER_START) or any(h in f for h in _PUBLISHER_HAS):
         return True
@@ -123,7 +252,7 @@ def valid_authors(raw: str, site_names: tuple[str, ...] = ()) -> list[str]:
         return []
     out: list[str] = []
     for name in split_names(raw):
-        if is_account_name(name) or is_publisher_name(name, site_names):
+        if is_account_name(name) or is_publisher_name(name, site_names) or is_place_name(name):
             continue
         if looks_like_name(name) and name not in out:
             out.append(name)
@@ -136,6 +265,55 @@ def has_byline_prefix(line: str) -> bool:
     return bool(m) and not m.group(0).startswith(("theo", "by "))
 
 
+def join_names(line: str, names: list[str]) -> str:
+    """The names as the page printed them when one line holds only them, joined by one kind of
+    word or dash ("Phương Linh - Đức Minh", "Hải Yến và Quốc Bảo"); else joined with ", "
+    (names from separate elements, ";" lists, lines that also named an outlet)."""
+    if len(names) < 2:
+        return ", ".join(names)
+    body = clean_name(line)
+    seps = [body[m.start() : m.end()] for m in _SPLIT.finditer(fold(body))]
+    if split_names(body) == names and seps and len({x.strip() for x in seps}) == 1:
+        sep = seps[0]
+        if sep.strip() not in (",", ";"):
+            return sep.join(names) if sep.strip() else ", ".join(names)
+    return ", ".join(names)
+
+
+def initials(line: str) -> str | None:
+    """A signature of initials ("PV", "TP", "H.A", "PV/VOV.VN", "Nhóm PV"), or None.
+
+    Only meaningful as the last line of a body: the caller decides where it looked. Agency and
+    outlet acronyms ("TTXVN", "VOV") credit a source, not a reporter.
+    """
+    t = collapse_ws(line).strip(" .")
+    if not t or len(t) > 30 or not _INITIALS.match(t):
+        return None
+    head = re.split(r"\s*/\s*", t)[0].split()[-1]
+    if head.upper() != head or head.upper() in _NOT_BYLINE_ACRONYMS:
+        return None
+    return t
+
+
+_THEO_PERSON = re.compile(r"^\(?theo\s+(?P<name>[^()/]{3,60}?)\s*(?:\(|/)", re.I)
+
+
+def theo_person(line: str, site_names: tuple[str, ...] = ()) -> str | None:
+    """ "Theo Thu Hằng (Báo X)" / "Theo Minh Anh/VOV.VN": a reporter credited with her outlet.
+
+    A bare "Theo X" names the outlet a story was taken from, and outlets read like names
+    ("Theo Sài Thành Ngày Nay"), so the person reading needs the outlet written after the name.
+    """
+    t = collapse_ws(line)
+    if len(t) > 100:
+        return None
+    m = _THEO_PERSON.match(t)
+    if not m:
+        return None
+    names = valid_authors(m.group("name"), site_names)
+    return names[0] if len(names) == 1 else None
+
+
 def byline_from_lines(lines: list[str], site_names: tuple[str, ...] = ()) -> str | None:
     """The author named in the trailing lines of an article body, or None.
 
@@ -145,14 +323,14 @@ def byline_from_lines(lines: list[str], site_names: tuple[str, ...] = ()) -> str
     """
     short = [ln for ln in (collapse_ws(x) for x in lines) if ln and len(ln) <= 80]
     # "Theo X" / "Nguồn: X" at the end of a story credits the outlet it was taken from
-    short = [ln for ln in short if not fold(ln).startswith(("theo ", "nguon"))]
+    short = [ln for ln in short if not fold(ln).startswith(("theo ", "nguon", "(theo "))]
     for ln in short:
         if has_byline_prefix(ln):
             names = valid_authors(ln, site_names)
             if names:
-                return ", ".join(names)
+                return join_names(ln, names)
     for ln in short:
         names = valid_authors(ln, site_names)
         if names:
-            return ", ".join(names)
+            return join_names(ln, names)
     return None

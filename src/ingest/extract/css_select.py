@@ -92,6 +92,37 @@ def css_to_xpath(selector: str) -> etree.XPath:
     return etree.XPath(" | ".join(parts))
 
 
-def select(root: etree._Element, selector: str) -> list[etree._Element]:
-    """Elements matching `selector` under (and including) `root`, in document order."""
+@lru_cache(maxsize=512)
+def _alternatives(selector: str) -> tuple[tuple[frozenset[str], frozenset[str], str], ...]:
+    """Each comma alternative with the class names and ids it requires."""
+    out = []
+    for alt in selector.split(","):
+        _one(alt)  # validate
+        classes, ids = set(), set()
+        for m in _TOKEN.finditer(alt):
+            if m.group("cls"):
+                classes.add(m.group("cls"))
+            elif m.group("id"):
+                ids.add(m.group("id"))
+        out.append((frozenset(classes), frozenset(ids), alt.strip()))
+    return tuple(out)
+
+
+def select(
+    root: etree._Element,
+    selector: str,
+    tokens: tuple[frozenset[str], frozenset[str]] | None = None,
+) -> list[etree._Element]:
+    """Elements matching `selector` under (and including) `root`, in document order.
+
+    With the page's `tokens` (`pageindex.PageIndex.tokens`), alternatives naming a class or id the page does
+    not use are skipped without evaluating them: XPath class tests cost a pass over every
+    element, and template tables try many selectors per page.
+    """
+    if tokens is not None:
+        classes, ids = tokens
+        alts = [a for c, i, a in _alternatives(selector) if c <= classes and i <= ids]
+        if not alts:
+            return []
+        selector = ", ".join(alts)
     return [e for e in css_to_xpath(selector)(root) if isinstance(e, etree._Element)]

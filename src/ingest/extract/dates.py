@@ -14,6 +14,7 @@ and is rejected rather than stored.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone
 
 from ..clock import VN_TZ
@@ -52,6 +53,13 @@ _EN_DMY = re.compile(
 _TIME = re.compile(
     r"(?<![\d:+\-])(?P<H>\d{1,2})(?:\s*(?::|h|gio)\s*(?P<M>\d{2})(?::(?P<S>\d{2}))?)"
     r"(?:\s*(?P<ampm>am|pm|a\.m\.|p\.m\.|sa|ch)\b)?",
+)
+# The .NET en-US general format ASP.NET and SharePoint portals put in their metadata:
+# "3/24/2024 7:12:35 AM". A Vietnamese culture would print "24/03/2024 7:12:35 SA".
+_US_NET = re.compile(
+    r"^\s*(?P<m>\d{1,2})/(?P<d>\d{1,2})/(?P<y>\d{4})\s+(?P<H>\d{1,2}):(?P<M>\d{2})"
+    r"(?::(?P<S>\d{2}))?\s*(?P<ampm>AM|PM)\s*$",
+    re.I,
 )
 _OFFSET = re.compile(r"(?:gmt|utc)\s*(?P<sign>[+-])\s*(?P<h>\d{1,2})(?::?(?P<m>\d{2}))?")
 
@@ -99,7 +107,27 @@ def _iso_tz(raw: str | None) -> timezone | None:
     return timezone(sign * timedelta(hours=hours, minutes=minutes))
 
 
-def _parse_iso(text: str) -> datetime | None:
+@dataclass(frozen=True)
+class DateParts:
+    """A parsed date with what the string said about it, for weighing one source against another.
+
+    `wall` is the clock time as written (no conversion); `offset` the offset the string gave, or
+    None when it gave none (then Hanoi time is assumed).
+    """
+
+    dt: datetime  # aware, in +07:00
+    wall: datetime  # naive, as printed
+    has_time: bool
+    offset: timezone | None
+
+
+def _parts(dt: datetime | None, has_time: bool, offset: timezone | None) -> DateParts | None:
+    if dt is None:
+        return None
+    return DateParts(dt, dt.replace(tzinfo=None), has_time, offset)
+
+
+def _parse_iso(text: str) -> DateParts | None:
     m = _ISO.search(text)
     if not m:
         return None
@@ -107,7 +135,30 @@ def _parse_iso(text: str) -> datetime | None:
     h, mi, s = int(g["H"] or 0), int(g["M"] or 0), int(g["S"] or 0)
     if h > 23 or mi > 59 or s > 59:
         return None
-    return _build(int(g["y"]), int(g["m"]), int(g["d"]), h, mi, s, _iso_tz(g["tz"]))
+    tz = _iso_tz(g["tz"])
+    return _parts(_build(int(g["y"]), int(g["m"]), int(g["d"]), h, mi, s, tz), bool(g["H"]), tz)
+
+
+def _parse_us(text: str) -> DateParts | None:
+    m = _US_NET.match(text)
+    if not m:
+        return None
+    h = int(m.group("H"))
+    if not 1 <= h <= 12:
+        return None
+    if m.group("ampm").lower() == "pm" and h != 12:
+        h += 12
+    elif m.group("ampm").lower() == "am" and h == 12:
+        h = 0
+    dt = _build(
+        int(m.group("y")),
+        int(m.group("m")),
+        int(m.group("d")),
+        h,
+        int(m.group("M")),
+        int(m.group("S") or 0),
+    )
+    return _parts(dt, True, None)
 
 
 def _clock(folded: str, exclude: tuple[int, int]) -> tuple[int, int, int] | None:
@@ -128,13 +179,16 @@ def _clock(folded: str, exclude: tuple[int, int]) -> tuple[int, int, int] | None
     return None
 
 
-def _parse_human(text: str) -> datetime | None:
+def _parse_human(text: str) -> DateParts | None:
     folded = fold(text)
     found = None
     for rx in (_WORDS, _DMY):
         m = rx.search(folded)
         if m:
-            found = (int(m.group("y")), int(m.group("m")), int(m.group("d")), m.span())
+            d, mo = int(m.group("d")), int(m.group("m"))
+            if rx is _DMY and mo > 12 >= d:
+                d, mo = mo, d  # "3/24/2024" cannot be day-first: a US date
+            found = (int(m.group("y")), mo, d, m.span())
             break
     if found is None:
         for rx in (_EN_MDY, _EN_DMY):
@@ -145,8 +199,9 @@ def _parse_human(text: str) -> datetime | None:
     if found is None:
         return None
     y, mo, d, span = found
-    clock = _clock(folded, span) or (0, 0, 0)
-    return _build(y, mo, d, *clock, tz=_offset(folded))
+    clock = _clock(folded, span)
+    tz = _offset(folded)
+    return _parts(_build(y, mo, d, *(clock or (0, 0, 0)), tz=tz), clock is not None, tz)
 
 
 def parse_vn_date(text: str, *, now: datetime | None = None) -> datetime | None:
@@ -156,14 +211,26 @@ def parse_vn_date(text: str, *, now: datetime | None = None) -> datetime | None:
     an optional clock and GMT offset anywhere in the string. Returns a datetime in +07:00, or
     None when nothing plausible (1990 ≤ date ≤ now + 1 day) is found.
     """
+    p = parse_date_parts(text, now=now)
+    return p.dt if p else None
+
+
+def parse_date_parts(
+    text: str, *, now: datetime | None = None, us: bool = False
+) -> DateParts | None:
+    """`parse_vn_date` keeping what the string said: the clock as printed, whether it had a
+    time, and its offset. `us=True` (metadata only) reads the .NET en-US format month-first."""
     if not isinstance(text, str) or not text.strip():
         return None
     text = text[:500]
     try:
-        dt = _parse_iso(text) or _parse_human(text)
+        p = (_parse_us(text) if us else None) or _parse_iso(text) or _parse_human(text)
     except (ValueError, OverflowError):
         return None
-    return _plausible(dt, now) if dt else None
+    if p is None:
+        return None
+    dt = _plausible(p.dt, now)
+    return DateParts(dt, p.wall, p.has_time, p.offset) if dt else None
 
 
 def to_iso(dt: datetime | None) -> str | None:

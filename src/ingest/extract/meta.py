@@ -21,7 +21,6 @@ from lxml import etree
 from ..text.fastfold import fast_fold as fold
 from ..text.textnorm import collapse_ws, nfc
 from . import byline
-from .dates import parse_vn_date, to_iso
 
 _ARTICLE_TYPES = {
     "newsarticle",
@@ -36,42 +35,24 @@ _ARTICLE_TYPES = {
     "liveblogposting",
 }
 _TITLE_SEP = re.compile(r"\s+[-|–—:»]\s+|\s*\|\s*|\s+::\s+")
-_DATE_META = (
-    "article:published_time",
-    "og:published_time",
-    "datepublished",
-    "pubdate",
-    "publishdate",
-    "publish-date",
-    "publish_date",
-    "dc.date.issued",
-    "dc.date",
-    "date",
-    "sailthru.date",
-    "parsely-pub-date",
-    "article.published",
-    "published_time",
-    "created",
-)
 _AUTHOR_META = ("article:author", "author", "dable:author", "dc.creator", "byl", "sailthru.author")
-_DATE_HINT = re.compile(r"date|time|publish|ngay|ngaydang|post-?time|thoigian", re.I)
-_DATE_SKIP = re.compile(r"now|today|clock|weather|thoitiet|ago|update-?time|modified|expire", re.I)
-_DATE_PREFIX = re.compile(
-    r"^\s*(ngày đăng|đăng ngày|ngày xuất bản|cập nhật|đăng lúc|thời gian đăng|ngày|posted|published)",
-    re.I,
-)
 _AUTHOR_HINT = re.compile(r"author|byline|tac-?gia|writer|reporter", re.I)
 _TITLE_HINT = re.compile(r"title|headline|tieu-?de", re.I)
-_CHROME = {"header", "nav", "footer", "aside"}
+# Class names of the sapo: never the headline, and not article paragraphs for the body vote.
+LEAD_HINT = re.compile(
+    r"sapo|(?:^|[\s_-])lead(?:$|[\s_-]|text|in)|summary|description|chapeau|excerpt|intro\b|"
+    r"intro[-_]|abstract|teaser|standfirst|tom-?tat|(?-i:[a-z](?:Lead|Sapo|Summary|Intro)\b)",
+    re.I,
+)
 # Areas whose names and dates belong to other people or other stories (commenters, teasers).
 _OTHER_AREA = re.compile(
-    r"comment|binh-?luan|related|lien-?quan|most-?read|popular|other-?news|tin-?khac|"
-    r"same-?category|cung-?chuyen-?muc",
+    r"comment|binh-?luan|related|relate-|relation|lien-?quan|most-?read|popular|other-?news|"
+    r"news-?other|tin-?khac|same-?category|cung-?chuyen-?muc|insert-?news|da-?dua|jp-relatedposts",
     re.I,
 )
 
 
-def _in_other_area(el: etree._Element) -> bool:
+def in_other_area(el: etree._Element) -> bool:
     for a in (el, *el.iterancestors()):
         if _OTHER_AREA.search((a.get("class") or "") + " " + (a.get("id") or "")):
             return True
@@ -237,8 +218,15 @@ def _agrees(visible: str, claimed: str, site_names: tuple[str, ...] = ()) -> boo
     return bool(tv) and len(tv & tc) / len(tv | tc) >= 0.7
 
 
-def _in_chrome(el: etree._Element) -> bool:
-    return any(a.tag in _CHROME for a in el.iterancestors())
+def in_chrome(el: etree._Element) -> bool:
+    """Inside the site's menus, sidebars, header or footer. An HTML5 <header>/<footer> inside
+    an <article> or <main> is the article's own (headline, date line, byline), not chrome."""
+    for a in el.iterancestors():
+        if a.tag in ("nav", "aside"):
+            return True
+        if a.tag in ("header", "footer"):
+            return not any(x.tag in ("article", "main") for x in a.iterancestors())
+    return False
 
 
 def metadata_titles(pm: PageMeta) -> list[tuple[str, str]]:
@@ -299,9 +287,11 @@ def _heading_before(root: etree._Element, body_el: etree._Element | None) -> etr
         if not isinstance(el.tag, str):
             continue
         cls = (el.get("class") or "") + " " + (el.get("id") or "")
+        if LEAD_HINT.search(cls):
+            continue  # the sapo under the headline, not the headline
         if el.tag in ("h1", "h2", "h3") or (_TITLE_HINT.search(cls) and len(el) < 6):
             t = text_of(el)
-            if len(t.split()) >= 4 and len(t) <= 400 and not _in_chrome(el):
+            if len(t.split()) >= 4 and len(t) <= 400 and not in_chrome(el):
                 last = el
     return last
 
@@ -321,7 +311,7 @@ def pick_title(
         t = text_of(el)
         if not 4 <= len(t) <= 400:
             continue
-        if kind == "h1" and first_h1 is None and not _in_chrome(el):
+        if kind == "h1" and first_h1 is None and not in_chrome(el):
             first_h1 = (el, t)
         if any(_agrees(t, c, pm.site_names) for c, _ in claimed):
             return t, kind, el
@@ -341,67 +331,6 @@ def pick_title(
         if cleaned:
             return cleaned, "title-tag", None
     return "", "none", None
-
-
-# ---------------------------------------------------------------- date
-
-
-def pick_published(
-    root: etree._Element, pm: PageMeta, after: etree._Element | None = None
-) -> tuple[str | None, str]:
-    """(ISO date, source): JSON-LD datePublished, then meta tags, then the visible date line."""
-    for obj in pm.jsonld:
-        v = obj.get("datePublished") or obj.get("dateCreated")
-        if isinstance(v, str):
-            dt = parse_vn_date(v)
-            if dt:
-                return to_iso(dt), "json-ld"
-    for key in _DATE_META:
-        for v in pm.meta.get(key, []):
-            dt = parse_vn_date(v)
-            if dt:
-                return to_iso(dt), "meta"
-    for el in root.iter("time"):
-        v = el.get("datetime")
-        dt = parse_vn_date(v) if v else None
-        if dt and not _in_chrome(el):
-            return to_iso(dt), "time-tag"
-    return _visible_date(root, after)
-
-
-def _visible_date(root: etree._Element, after: etree._Element | None) -> tuple[str | None, str]:
-    """First date in a date-classed element or behind a "Ngày đăng"/"Cập nhật" prefix.
-
-    Dates after the headline are preferred: headers carry today's date and sidebars carry the
-    dates of other stories.
-    """
-    body = root.find("body")
-    if body is None:
-        return None, "none"
-    seen_heading = after is None
-    before: str | None = None
-    for el in body.iter():
-        if el is after:
-            seen_heading = True
-            continue
-        if not isinstance(el.tag, str) or el.tag in ("script", "style"):
-            continue
-        hint = (el.get("class") or "") + " " + (el.get("id") or "")
-        own = collapse_ws(el.text or "")
-        if not (
-            (_DATE_HINT.search(hint) and not _DATE_SKIP.search(hint)) or _DATE_PREFIX.match(own)
-        ):
-            continue
-        t = text_of(el)
-        if not t or len(t) > 120:
-            continue
-        dt = parse_vn_date(t)
-        if not dt or _in_other_area(el):
-            continue
-        if seen_heading:
-            return to_iso(dt), "visible"
-        before = before or to_iso(dt)
-    return (before, "visible") if before else (None, "none")
 
 
 # ---------------------------------------------------------------- author
@@ -436,14 +365,14 @@ def visible_author(root: etree._Element, pm: PageMeta) -> str | None:
     body = root.find("body")
     if body is None:
         return None
-    for el in body.iter("p", "div", "span", "a", "strong", "b", "address"):
+    for el in body.iter("p", "div", "li", "span", "a", "strong", "b", "address"):
         hint = (el.get("class") or "") + " " + (el.get("id") or "") + " " + (el.get("rel") or "")
         if not _AUTHOR_HINT.search(hint):
             continue
         t = text_of(el)
-        if not t or len(t) > 100 or _in_other_area(el):
+        if not t or len(t) > 100 or in_other_area(el):
             continue
         names = byline.valid_authors(t, pm.site_names)
         if names:
-            return ", ".join(names)
+            return byline.join_names(t, names)
     return None
