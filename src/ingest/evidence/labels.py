@@ -90,17 +90,21 @@ def agency_names(agencies: list[Agency]) -> str:
     return ", ".join(f"{a.name_vi} ({a.name_en})" for a in agencies) or L["none_agency"]
 
 
-def totals_text(section: InitiativeSection) -> str:
-    """The section's counts in one sentence, undated and excluded articles included."""
-    text = (
-        f"{section.story_count} tin (stories), {section.article_count} bài (articles), "
-        f"{len(section.per_outlet)} cơ quan báo chí (outlets)"
-    )
+def extras_text(section: InitiativeSection) -> str:
+    """What else the totals include or leave out: undated articles, reviewers' exclusions."""
     extra = []
     if section.undated_count:
         extra.append(f"{section.undated_count} bài không rõ ngày (undated)")
     extra.append(f"{len(section.excluded)} bài bị loại khi rà soát (excluded by reviewers)")
-    return f"{text}; {'; '.join(extra)}."
+    return "; ".join(extra)
+
+
+def totals_text(section: InitiativeSection) -> str:
+    """The section's counts in one sentence, undated and excluded articles included."""
+    return (
+        f"{section.story_count} tin (stories), {section.article_count} bài (articles), "
+        f"{len(section.per_outlet)} cơ quan báo chí (outlets); {extras_text(section)}."
+    )
 
 
 def coverage_text(report: Report) -> str:

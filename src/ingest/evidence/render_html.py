@@ -15,12 +15,12 @@ from .labels import (
     agencies_of,
     agency_names,
     coverage_text,
+    extras_text,
     heading,
     kind_label,
     period_text,
     published_text,
     role_text,
-    totals_text,
 )
 from .period import format_date_vi
 from .report import ArticleEntry, InitiativeSection, Report, StoryEntry
@@ -122,8 +122,9 @@ def _section(
     parts.append(f"<h3>{_e(L['summary'])}</h3>")
     parts.append(
         f"<p>{_e(L['totals'])}: <strong class='stories'>{sec.story_count}</strong> tin "
-        f"(stories), <strong class='articles'>{sec.article_count}</strong> bài (articles); "
-        f"<span class='totals'>{_e(totals_text(sec))}</span></p>"
+        f"(stories), <strong class='articles'>{sec.article_count}</strong> bài (articles), "
+        f"{len(sec.per_outlet)} cơ quan báo chí (outlets); "
+        f"<span class='extras'>{_e(extras_text(sec))}</span>.</p>"
     )
     parts.append(f"<h4>{_e(L['per_year'])}</h4>")
     parts.append(
