@@ -202,7 +202,15 @@ class _Doc:
         sec.top_margin, sec.bottom_margin = Cm(MARGINS_CM["top"]), Cm(MARGINS_CM["bottom"])
         sec.left_margin, sec.right_margin = Cm(MARGINS_CM["left"]), Cm(MARGINS_CM["right"])
         sec.header_distance = sec.footer_distance = Cm(1.0)
-        for name in ("Normal", "Title", "Heading 1", "Heading 2", "Heading 3", "Quote"):
+        for name in (
+            "Normal",
+            "Title",
+            "Heading 1",
+            "Heading 2",
+            "Heading 3",
+            "Heading 4",
+            "Quote",
+        ):
             style = self.doc.styles[name]
             style.font.name = FONT
             rpr = style.element.get_or_add_rPr()
@@ -313,19 +321,19 @@ class _Doc:
         self.para(f"{kind_label(sec)}: {sec.id}")
         self.heading(L["summary"], 2)
         self.labelled(self.doc, L["totals"], totals_text(sec))
-        self.para(L["per_year"], bold=True)
+        self.heading(L["per_year"], 4, toc=False)
         self.table(
             [L["year"], L["n_stories"], L["n_articles"]],
             [[y, s, a] for y, (s, a) in sorted(sec.per_year.items())],
             [4.0, 4.0, 4.0],
         )
-        self.para(L["per_outlet"], bold=True)
+        self.heading(L["per_outlet"], 4, toc=False)
         self.table(
             [L["outlet"], L["n_stories"], L["n_articles"]],
             [[o.name, o.stories, o.articles] for o in sec.per_outlet],
             [10.0, 3.0, 3.0],
         )
-        self.para(L["agencies_involved"], bold=True)
+        self.heading(L["agencies_involved"], 4, toc=False)
         if sec.agencies:
             self.table(
                 [L["agency"], L["n_stories"], L["n_articles"]],
@@ -338,7 +346,7 @@ class _Doc:
         else:
             self.para(L["none_agency"])
         if sec.id in self.charts:
-            self.para(L["chart"], bold=True)
+            self.heading(L["chart"], 4, toc=False)
             self.doc.add_picture(io.BytesIO(self.charts[sec.id]), width=Cm(TEXT_WIDTH_CM))
         self.heading(L["stories"], 2)
         if not sec.stories:

@@ -27,7 +27,8 @@ from .labels import (
 from .period import format_date_vi
 from .report import InitiativeSection, Report, StoryEntry
 
-_MD_META = re.compile(r"([\\`*_\[\]{}()#!|~])")
+# "(", ")" and "!" make nothing without "[" and "]", which are escaped
+_MD_META = re.compile(r"([\\`*_\[\]#|~])")
 _LINE_START = re.compile(r"^(\d*)([-+=.)])")
 _HTML_META = {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;"}
 
