@@ -6,9 +6,11 @@
   a banner saying what it is (URL, fetch date, SHA-256, archive link);
 - `article-<id>.json`: the provenance (URL, fetch time, WARC record, hashes of both files).
 
-The PDF is printed from a copy that cannot run or fetch anything: scripts are off, and a
-Content-Security-Policy allowing no network is put first in the page, so printing an archived
-page never runs the outlet's scripts or calls its trackers. The HTML file is left untouched.
+The PDF is printed from a copy that cannot run or fetch anything: a Content-Security-Policy
+allowing no script and no network is put first in the page, and Chromium is given a dead proxy,
+so printing an archived page never runs the outlet's scripts or calls its trackers. (Chromium's
+own switches for this do not work with printing: `--blink-settings=scriptEnabled=false` makes
+no PDF, `--disable-javascript` is not a switch.) The HTML file is left untouched.
 """
 
 from __future__ import annotations
@@ -36,7 +38,7 @@ OFFLINE_CSP = (
     '<meta http-equiv="Content-Security-Policy" '
     "content=\"default-src 'none'; style-src 'unsafe-inline'; img-src data:; font-src data:\">"
 )
-_HEAD = re.compile(rb"<head[^>]*>", re.I)
+_DOCTYPE = re.compile(rb"\s*(?:\xef\xbb\xbf)?\s*<!doctype[^>]*>", re.I)
 
 
 @dataclass
@@ -56,17 +58,19 @@ def find_chromium() -> str | None:
 
 
 def offline_copy(body: bytes, banner: str) -> bytes:
-    """The page with the no-network policy first in <head> and a provenance banner on top."""
+    """The page with the no-script, no-network policy before anything else, and a banner.
+
+    The policy goes first (after a doctype, if any), so no script of the page comes before it;
+    the parser moves a leading <meta> into <head> itself.
+    """
     note = (
         '<div style="font:11px/1.4 sans-serif;border:1px solid #999;background:#f4f4f4;'
         f'padding:4px 8px;margin:0 0 8px">{escape(banner)}</div>'
     ).encode()
     csp = OFFLINE_CSP.encode()
-    m = _HEAD.search(body)
-    if m:
-        page = body[: m.end()] + csp + body[m.end() :]
-    else:
-        page = csp + body
+    doctype = _DOCTYPE.match(body)
+    cut = doctype.end() if doctype else 0
+    page = body[:cut] + csp + body[cut:]
     body_tag = re.search(rb"<body[^>]*>", page, re.I)
     if body_tag:
         return page[: body_tag.end()] + note + page[body_tag.end() :]
@@ -84,8 +88,7 @@ def print_pdf(chromium: str, html_path: Path, pdf_path: Path) -> str | None:
             "--disable-background-networking",
             "--disable-component-update",
             "--no-first-run",
-            "--blink-settings=scriptEnabled=false",
-            "--host-resolver-rules=MAP * ~NOTFOUND",
+            "--proxy-server=127.0.0.1:9",  # nothing the policy misses reaches the network
             f"--user-data-dir={profile}",
             "--no-pdf-header-footer",
             f"--print-to-pdf={pdf_path}",
