@@ -237,7 +237,9 @@ def test_exclusion_reaches_report_query_feed_and_page_and_is_withdrawn(sample_db
             "/kb/initiative_evidence.json?_shape=array&_size=max&initiative=design_festival"
             "&date_from=01/01/2023&date_to=31/12/2023"
         )
-        assert a_id not in {r["article_id"] for r in rows} and b_id in {r["article_id"] for r in rows}
+        assert a_id not in {r["article_id"] for r in rows} and b_id in {
+            r["article_id"] for r in rows
+        }
         feed = ET.fromstring(client.get("/kb/initiative_feed.atom?initiative=design_festival").text)
         ids = [e.findtext(f"{ATOM}id") for e in feed.iter(f"{ATOM}entry")]
         assert f"tag:hanoi-creative-kb:article:{a_id}:design_festival" not in ids
@@ -270,7 +272,9 @@ def test_add_a_tag_with_its_evidence_and_exclude_a_whole_article(sample_db_copy)
         f"  - url: {a_url}\n    action: add_agency\n    agency: doc_sports\n"
         f"    evidence: {sentence!r}\n    reason: Sở là đơn vị chủ trì.\n    reviewer: Lan\n"
     )
-    whole = f"  - url: {b_url}\n    action: exclude_article\n    reason: Bản sao.\n    reviewer: Lan\n"
+    whole = (
+        f"  - url: {b_url}\n    action: exclude_article\n    reason: Bản sao.\n    reviewer: Lan\n"
+    )
     result = cx.sync(db, cx.parse(_yaml(add, whole)))
     assert result.applied == 2
     row = db.execute(
@@ -280,12 +284,18 @@ def test_add_a_tag_with_its_evidence_and_exclude_a_whole_article(sample_db_copy)
     ).fetchone()
     assert row[0] == sentence and row[1] == "text" and row[3] == "correction"
     assert text[row[2] : row[2] + len(sentence)] == sentence
-    assert _tags(sample_db_copy, b_id) == {"initiatives": [], "agencies": [], "ids": ["[]", "[]", 0]}
+    assert _tags(sample_db_copy, b_id) == {
+        "initiatives": [],
+        "agencies": [],
+        "ids": ["[]", "[]", 0],
+    }
     sec = build_report(db, YEAR_2023).sections[0]
     assert [(e.id, e.whole_article) for e in sec.excluded] == [(b_id, True)]
     [entry] = [a for st in sec.all_stories for a in st.articles if a.id == a_id]
     assert "doc_sports" in entry.agencies
-    assert entry.reviewed == ["thêm cơ quan / agency added: doc_sports — Sở là đơn vị chủ trì. (Lan)"]
+    assert entry.reviewed == [
+        "thêm cơ quan / agency added: doc_sports — Sở là đơn vị chủ trì. (Lan)"
+    ]
 
 
 def test_pending_until_crawled_and_invalid_quote_is_reported(sample_db_copy):
@@ -342,7 +352,10 @@ def test_correction_applies_at_the_first_load(
     assert state.is_completed()
     conn = sqlite3.connect(db_path)
     a_id = conn.execute("select id from articles where url = ?", [a_url]).fetchone()[0]
-    assert conn.execute("select status, article_id from corrections").fetchone() == ("applied", a_id)
+    assert conn.execute("select status, article_id from corrections").fetchone() == (
+        "applied",
+        a_id,
+    )
     conn.close()
     assert "design_festival" not in _tags(db_path, a_id)["initiatives"]
     (tmp_path / "corrections.yaml").write_text("corrections:\n  - url: nope\n", encoding="utf-8")

@@ -105,10 +105,7 @@ def test_every_format_cites_the_article_the_same_way(festival_db):
     )  # names beside ids
     data = json.loads(render_json(report))
     [art] = [
-        a
-        for st in data["sections"][0]["stories"]
-        for a in st["articles"]
-        if a["id"] == opening.id
+        a for st in data["sections"][0]["stories"] for a in st["articles"] if a["id"] == opening.id
     ]
     assert (art["citation_vi"], art["archive_url"], art["author"]) == (
         vi,
@@ -270,9 +267,7 @@ def test_docx_tolerates_control_characters(festival_db):
     conn.close()
     report = build_report(_db(festival_db), YEAR_2023)
     doc = Document(io.BytesIO(render_docx(report, charts_for(report))))
-    titles = [
-        p.text for t in doc.tables for r in t.rows for c in r.cells for p in c.paragraphs[:1]
-    ]
+    titles = [p.text for t in doc.tables for r in t.rows for c in r.cells for p in c.paragraphs[:1]]
     assert "Khai mạc lễ hội đỏ &#1; xong — Báo Thủ Đô Ngày Nay" in titles
 
 
@@ -298,9 +293,7 @@ def _docx_facts(data: bytes) -> dict:
         "urls": [rels[h.get(qn("r:id"))].target_ref for h in external],
         "internal_links": len(links) - len(external),
         "numbers": [[r.cells[0].text for r in t.rows[1:]] for t in story_tables],
-        "widths_cm": {
-            round(c.width / 360000, 1) for t in story_tables for c in t.rows[1].cells
-        },
+        "widths_cm": {round(c.width / 360000, 1) for t in story_tables for c in t.rows[1].cells},
         "toc": [i.text for i in body.iter(qn("w:instrText")) if "TOC" in i.text],
         "title": [p.text for p in doc.paragraphs if p.style.name == "Title"],
         "facts": [p.text for p in doc.paragraphs[:20]],
@@ -316,7 +309,9 @@ def test_docx_is_an_official_document(festival_db):
     articles = [a for st in sec.stories for a in st.articles]
     expected = [u for a in articles for u in (a.url, a.archive_url)]
     assert [u for u in facts["urls"] if u in expected] == expected  # every link clickable
-    assert facts["numbers"] == [[str(i) for i in range(1, len(st.articles) + 1)] for st in sec.stories]
+    assert facts["numbers"] == [
+        [str(i) for i in range(1, len(st.articles) + 1)] for st in sec.stories
+    ]
     assert facts["numbers"] == [["1", "2"], ["1"], ["1", "2", "3", "4"]]  # per story
     assert facts["widths_cm"] == {1.8, 14.2}
     assert facts["toc"] == [' TOC \\o "1-3" \\h \\z \\u ']
@@ -324,7 +319,10 @@ def test_docx_is_an_official_document(festival_db):
     assert facts["title"] == ["Báo cáo bằng chứng (Evidence report)"]
     title_page = "\n".join(facts["facts"])
     assert "Kỳ báo cáo (Period): 01/01/2023 – 31/12/2023" in title_page
-    assert "Sáng kiến và chủ đề (Initiatives and topics): Lễ hội Thiết kế sáng tạo Hà Nội" in title_page
+    assert (
+        "Sáng kiến và chủ đề (Initiatives and topics): Lễ hội Thiết kế sáng tạo Hà Nội"
+        in title_page
+    )
     assert "Phiên bản kho dữ liệu (Knowledge-base version): hanoi-creative-kb" in title_page
     assert "Thời điểm lập (Generated): " in title_page
     assert "Phạm vi (Coverage): 7 bài được trích dẫn (articles cited)" in title_page

@@ -11,7 +11,8 @@ Why magic parameters rather than only a SQL function: SQLite replaces any error 
 a Python function with "user-defined function raised exception", so the person who typed
 `31/31/2023` would never learn what was wrong. A magic parameter is resolved while the query's
 parameters are bound, and the `sqlite3.OperationalError` it raises carries our message to
-Datasette's error box (HTTP 400, in the HTML, JSON and CSV forms alike).
+Datasette's error box (HTTP 400, the form still there to correct the value; in JSON as
+`error`). For CSV, which would swallow it, the same message comes as Datasette's 400 page.
 
 `vn_date_from(value)` / `vn_date_to(value)` do the same in SQL for ad-hoc queries and charts.
 """
@@ -21,6 +22,8 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Callable
 from typing import Any
+
+from datasette.utils.asgi import BadRequest
 
 from ..evidence.period import DateError, Side, optional_bound
 
@@ -38,7 +41,16 @@ def bound_or_null(value: Any, side: Side, name: str | None = None) -> str | None
 
 def _magic(side: str) -> Callable[[str, Any], str | None]:
     def resolve(name: str, request: Any) -> str | None:
-        return bound_or_null(request.args.get(name), "start" if side == "start" else "end", name)
+        try:
+            return bound_or_null(
+                request.args.get(name), "start" if side == "start" else "end", name
+            )
+        except sqlite3.OperationalError as exc:
+            if request.path.endswith(".csv"):
+                # Datasette's CSV view drops query errors and streams an empty 200 file;
+                # an exception it does not catch becomes its 400 page with the message
+                raise BadRequest(str(exc)) from None
+            raise
 
     return resolve
 

@@ -16,7 +16,7 @@ from datetime import date
 from typing import Any
 from urllib.parse import urlencode
 
-from ..evidence.period import DateError, parse_period
+from ..evidence.period import DateError, parse_bound, parse_period
 
 ROUTE = "/-/report"
 FORMATS = ("preview", "html", "docx", "csv", "md", "json")
@@ -137,12 +137,17 @@ def validate(args: ReportArgs, choices: Choices) -> tuple[list[str], tuple[date,
             " the period (2023, 2023-11, 2023-11-11 or 11/11/2023)"
         )
     else:
-        try:
-            period = parse_period(args.date_from, args.date_to, ("Từ / From", "Đến / To"))
-        except DateError as exc:
-            problems.append(str(exc))
-        except ValueError as exc:
-            problems.append(str(exc))
+        bounds = []
+        for value, name in ((args.date_from, "Từ / From"), (args.date_to, "Đến / To")):
+            try:
+                bounds.append(parse_bound(value, "start", name))
+            except DateError as exc:
+                problems.append(str(exc))
+        if len(bounds) == 2:
+            try:
+                period = parse_period(args.date_from, args.date_to)
+            except ValueError as exc:
+                problems.append(str(exc))
     return problems, (period if not problems else None)
 
 
