@@ -13,7 +13,6 @@ import json
 import re
 import shutil
 import sqlite3
-import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -24,7 +23,7 @@ from datasette_fixtures import SyncClient, build_kb, make_datasette
 from lxml import html as lhtml
 
 from ingest.publish.csv_export import RecordGuard
-from ingest.publish.report_budget import Busy, ReportPool
+from ingest.publish.report_budget import Busy, OutOfTime, ReportPool
 from ingest.publish.settings import load_metadata, settings_dict
 
 FOUR_FORMS = ("2023", "2023-11", "2023-11-11", "11/11/2023")
@@ -318,25 +317,33 @@ def test_report_limits_answer_400_and_503(kb_path: Path) -> None:
 
 
 def test_report_pool_refuses_rather_than_queues():
+    """Work runs in a worker process; a request finding all busy is refused at once."""
     import asyncio
+    import os
 
     pool = ReportPool(1)
-    release = threading.Event()
 
-    async def main() -> tuple[str, str]:
-        first = asyncio.ensure_future(pool.run(lambda: release.wait(5) and "done"))
-        await asyncio.sleep(0.05)
+    async def main() -> tuple[Any, str, float]:
+        slow = asyncio.ensure_future(pool.run(time.sleep, 1.0))
+        await asyncio.sleep(0.05)  # the slow job holds the only worker
+        t0 = time.monotonic()
         try:
-            await pool.run(lambda: "second")
-            second = "ran"
+            await pool.run(time.sleep, 0)
+            third = "ran"
         except Busy:
-            second = "busy"
-        release.set()
-        return await first, second
+            third = "busy"
+        refused_in = time.monotonic() - t0
+        await slow
+        return await pool.run(os.getpid), third, refused_in
 
-    t0 = time.monotonic()
-    assert asyncio.run(main()) == ("done", "busy")
-    assert time.monotonic() - t0 < 5
+    try:
+        pid, third, refused_in = asyncio.run(main())
+        assert pid != os.getpid()  # not on the server's own threads
+        assert third == "busy" and refused_in < 0.5
+        with pytest.raises(OutOfTime):
+            asyncio.run(pool.run(time.sleep, 3, timeout=0.2))
+    finally:
+        pool.executor.shutdown(wait=True, cancel_futures=True)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -13,6 +13,7 @@ in Vietnamese and English. Nothing crawled is emitted unescaped.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from .chart import charts_for, coverage_chart
@@ -58,8 +59,16 @@ def check_format(fmt: str) -> str:
     return fmt
 
 
-def render(report: Report, fmt: str, charts: dict[str, bytes] | None = None) -> bytes | str:
-    """The report in one format, as served for download (CSV with a BOM for Excel)."""
+def render(
+    report: Report,
+    fmt: str,
+    charts: dict[str, bytes] | None = None,
+    check: Callable[[], None] | None = None,
+) -> bytes | str:
+    """The report in one format, as served for download (CSV with a BOM for Excel).
+
+    `check` is called while a long format is written (the web page's time budget).
+    """
     check_format(fmt)
     if fmt == "csv":
         return render_csv(report, bom=True)
@@ -69,7 +78,7 @@ def render(report: Report, fmt: str, charts: dict[str, bytes] | None = None) -> 
         return render_markdown(report)
     charts = charts_for(report) if charts is None else charts
     if fmt == "docx":
-        return render_docx(report, charts)
+        return render_docx(report, charts, check)
     return render_html(report, charts)
 
 

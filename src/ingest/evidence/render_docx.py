@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import io
 import re
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -56,13 +57,22 @@ def xml_text(value: object) -> str:
 class _Doc:
     """One document being written, with its bookmark counter and the TOC entries it needs."""
 
-    def __init__(self, report: Report, charts: dict[str, bytes] | None) -> None:
+    def __init__(
+        self,
+        report: Report,
+        charts: dict[str, bytes] | None,
+        check: Callable[[], None] | None = None,
+    ) -> None:
         from docx import Document
 
         self.report, self.charts = report, charts or {}
+        self.check = check or (lambda: None)
         self.doc = Document()
         self.bookmarks = 0
         self.toc: list[tuple[int, str, str]] = []  # (level, text, bookmark)
+        self.link_ids: dict[tuple[int, str], str] = {}
+        self.style_ids: dict[str, str] = {}
+        self.sect_pr = self.doc.element.body.get_or_add_sectPr()  # the body's last element
 
     # -- low-level WordprocessingML ---------------------------------------------------------
 
@@ -85,8 +95,15 @@ class _Doc:
         if url.startswith("#"):
             link.set(qn("w:anchor"), url[1:])
         else:
-            rid = paragraph.part.relate_to(url, RT.HYPERLINK, is_external=True)
-            link.set(qn("r:id"), rid)
+            # python-docx's relate_to scans every relationship per call (quadratic over a
+            # report's thousands of links); ids of our own, remembered per URL, are not
+            part = paragraph.part
+            key = (id(part), url)
+            if key not in self.link_ids:
+                rid = f"rIdKb{len(self.link_ids) + 1}"
+                part.rels.add_relationship(RT.HYPERLINK, url, rid, is_external=True)
+                self.link_ids[key] = rid
+            link.set(qn("r:id"), self.link_ids[key])
         run = OxmlElement("w:r")
         props = OxmlElement("w:rPr")
         color = OxmlElement("w:color")
@@ -142,23 +159,50 @@ class _Doc:
             paragraph._p.append(char("end"))
 
     # -- building blocks --------------------------------------------------------------------
+    # python-docx's add_paragraph / add_table look for the body's last element and resolve the
+    # style by name on every call, which is quadratic over a report of thousands of articles;
+    # the body's elements are appended before its sectPr directly, with style ids looked up once.
+
+    def _style_id(self, name: str) -> str:
+        if name not in self.style_ids:
+            self.style_ids[name] = self.doc.styles[name].style_id
+        return self.style_ids[name]
+
+    def _append(self, element: Any) -> None:
+        self.sect_pr.addprevious(element)
+
+    def new_paragraph(self, style: str | None = None) -> Any:
+        from docx.oxml import OxmlElement
+        from docx.text.paragraph import Paragraph
+
+        p = OxmlElement("w:p")
+        self._append(p)
+        if style:
+            p.style = self._style_id(style)
+        return Paragraph(p, self.doc._body)
+
+    def page_break(self) -> None:
+        from docx.enum.text import WD_BREAK
+
+        self.new_paragraph().add_run().add_break(WD_BREAK.PAGE)
 
     def heading(self, text: str, level: int, toc: bool = True) -> Any:
-        p = self.doc.add_heading(xml_text(text), level=level)
+        p = self.new_paragraph("Title" if level == 0 else f"Heading {level}")
+        p.add_run(xml_text(text))
         if toc and level >= 1:
             self.toc.append((level, xml_text(text), self.bookmark(p)))
         return p
 
     def para(self, text: str = "", style: str | None = None, bold: bool = False) -> Any:
-        p = self.doc.add_paragraph(style=style)
+        p = self.new_paragraph(style)
         if text:
             p.add_run(xml_text(text)).bold = bold
         if bold:  # a caption stays with the table or chart it introduces
             p.paragraph_format.keep_with_next = True
         return p
 
-    def labelled(self, cell_or_doc: Any, label: str, value: str | None = None) -> Any:
-        p = cell_or_doc.add_paragraph()
+    def labelled(self, cell: Any | None, label: str, value: str | None = None) -> Any:
+        p = cell.add_paragraph() if cell is not None else self.new_paragraph()
         p.add_run(xml_text(label) + ": ").bold = True
         if value is not None:
             p.add_run(xml_text(value))
@@ -166,10 +210,14 @@ class _Doc:
 
     def table(self, header: list[str], rows: list[list[object]], widths: list[float]) -> Any:
         from docx.enum.table import WD_TABLE_ALIGNMENT
+        from docx.oxml.table import CT_Tbl
         from docx.shared import Cm
+        from docx.table import Table
 
-        t = self.doc.add_table(rows=1, cols=len(header))
-        t.style = "Table Grid"
+        tbl = CT_Tbl.new_tbl(1, len(header), Cm(TEXT_WIDTH_CM))
+        self._append(tbl)
+        tbl.tblPr.style = self._style_id("Table Grid")
+        t = Table(tbl, self.doc._body)
         t.alignment = WD_TABLE_ALIGNMENT.LEFT
         t.autofit = False
         for cell, h in zip(t.rows[0].cells, header, strict=True):
@@ -255,13 +303,13 @@ class _Doc:
         self._field(foot, "", "end")
 
     def title_page(self) -> None:
-        from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK
+        from docx.enum.text import WD_ALIGN_PARAGRAPH
         from docx.shared import Pt
 
         r = self.report
         for _ in range(4):
             self.para()
-        title = self.doc.add_paragraph(style="Title")
+        title = self.new_paragraph("Title")
         title.add_run(xml_text(L["title"]))
         title.alignment = WD_ALIGN_PARAGRAPH.CENTER
         sub = self.para(L["subtitle"])
@@ -278,17 +326,16 @@ class _Doc:
         if r.agency_filter:
             facts.insert(2, (L["agency_filter"], agency_names(r.agency_filter)))
         for label, value in facts:
-            p = self.labelled(self.doc, label, value)
+            p = self.labelled(None, label, value)
             p.paragraph_format.space_after = Pt(8)
-        self.doc.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
+        self.page_break()
 
     def contents(self) -> Any:
         """The TOC heading and an empty paragraph; entries are filled in at the end."""
-        from docx.enum.text import WD_BREAK
 
         self.heading(L["contents"], 1, toc=False)
-        anchor = self.doc.add_paragraph()
-        self.doc.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
+        anchor = self.new_paragraph()
+        self.page_break()
         return anchor
 
     def fill_contents(self, anchor: Any) -> None:
@@ -314,13 +361,12 @@ class _Doc:
         self._field(current, "", "end")
 
     def section(self, sec: InitiativeSection) -> None:
-        from docx.enum.text import WD_BREAK
         from docx.shared import Cm
 
         self.heading(heading(sec), 1)
         self.para(f"{kind_label(sec)}: {sec.id}")
         self.heading(L["summary"], 2)
-        self.labelled(self.doc, L["totals"], totals_text(sec))
+        self.labelled(None, L["totals"], totals_text(sec))
         self.heading(L["per_year"], 4, toc=False)
         self.table(
             [L["year"], L["n_stories"], L["n_articles"]],
@@ -347,7 +393,9 @@ class _Doc:
             self.para(L["none_agency"])
         if sec.id in self.charts:
             self.heading(L["chart"], 4, toc=False)
-            self.doc.add_picture(io.BytesIO(self.charts[sec.id]), width=Cm(TEXT_WIDTH_CM))
+            self.new_paragraph().add_run().add_picture(
+                io.BytesIO(self.charts[sec.id]), width=Cm(TEXT_WIDTH_CM)
+            )
         self.heading(L["stories"], 2)
         if not sec.stories:
             self.para(L["none"])
@@ -369,13 +417,13 @@ class _Doc:
                 p.add_run(
                     xml_text(f" — {L['reason']}: {e.reason}; {L['reviewer']}: {e.reviewer}{whole}")
                 )
-        self.doc.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
+        self.page_break()
 
     def story(self, n: int, st: StoryEntry) -> None:
         when = format_date_vi(st.first_published) or L["date_unknown"]
         self.heading(f"{n}. {when} — {st.title}", 3)
-        self.labelled(self.doc, L["outlets"], ", ".join(st.outlets))
-        self.labelled(self.doc, L["agencies"], agency_names(st.agencies))
+        self.labelled(None, L["outlets"], ", ".join(st.outlets))
+        self.labelled(None, L["agencies"], agency_names(st.agencies))
         self.para(f"{L['quotes']}:", bold=True)
         for qt in st.quotes:
             note = f" ({qt.reviewer_note})" if qt.reviewer_note else ""
@@ -389,6 +437,7 @@ class _Doc:
         for row, a in zip(t.rows[1:], st.articles, strict=True):
             self.article_cell(row.cells[1], a)
         self.para()
+        self.check()
 
     def article_cell(self, cell: Any, a: ArticleEntry) -> None:
         first = cell.paragraphs[0]
@@ -435,9 +484,16 @@ def _repeat_header(row: Any) -> None:
     tr_pr.append(el)
 
 
-def render_docx(report: Report, charts: dict[str, bytes] | None = None) -> bytes:
-    """The Word document: title page, contents, then each initiative with its stories."""
-    d = _Doc(report, charts)
+def render_docx(
+    report: Report,
+    charts: dict[str, bytes] | None = None,
+    check: Callable[[], None] | None = None,
+) -> bytes:
+    """The Word document: title page, contents, then each initiative with its stories.
+
+    `check` is called after each story (the web page's time budget raises from it).
+    """
+    d = _Doc(report, charts, check)
     d.setup()
     d.title_page()
     anchor = d.contents()

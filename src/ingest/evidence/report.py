@@ -388,6 +388,7 @@ class _Section:
                 f" báo cáo; hãy thu hẹp kỳ báo cáo / {len(article_ids)} articles, more than"
                 f" {self.max_articles} for one report; narrow the period"
             )
+        self.max_articles -= len(article_ids)  # what is left for the report's other sections
         self.check()
         tag_of = {i: t for i, t in tag_of.items() if i in article_ids}
         arts = self.articles(sorted(article_ids))
@@ -616,7 +617,7 @@ def build_report(
     """Every requested initiative's section; with no initiative given, those with coverage.
 
     `check` is called between steps (the web page passes one that raises when its time budget
-    is spent); `max_articles` bounds one section.
+    is spent); `max_articles` bounds the whole report (every section together).
     """
     names = _agency_names(db)
     unknown = sorted(set(q.agencies) - set(names))
@@ -627,8 +628,11 @@ def build_report(
         )
     step = check or (lambda: None)
     sections = []
+    left = max_articles  # for the whole report, every section together
     for init in _initiatives(db, q):
-        sections.append(_Section(db, init, q, names, base_url, max_articles, step).build())
+        section = _Section(db, init, q, names, base_url, left, step)
+        sections.append(section.build())
+        left = section.max_articles
     if not q.initiatives:
         sections = [s for s in sections if s.all_stories or s.excluded]
     return Report(

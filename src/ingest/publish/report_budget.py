@@ -1,13 +1,16 @@
-"""Bounded work for the report page: its own threads, a time budget, a size limit.
+"""Bounded work for the report page: worker processes, a time budget, a size limit.
 
 A report is the one public request whose cost grows with what is asked (a DOCX of every
 initiative over a century). Left on Datasette's SQL threads, four such requests took all of
-them and froze even `select 1` for minutes. So a report is built:
-- on threads of its own (`concurrency` of them, default 2), never Datasette's, with its own
-  read-only connection; a request finding them all busy is answered 503 at once, not queued;
-- within a time budget: SQLite's progress handler interrupts a query once the budget is spent,
-  and the builder checks it between steps; the request is answered 503;
-- up to `max_articles` per initiative (400 beyond: narrow the period).
+them and froze even `select 1` for minutes, and the memory they took was never given back. So
+a report is built:
+- in a worker process (`concurrency` of them at most, default 2), never on Datasette's
+  threads: its Python work cannot hold the server's GIL, and its memory goes back to the system
+  when it ends (a fresh worker per report, forked from a preloaded server so it starts fast);
+  a request finding every worker busy is answered 503 at once, not queued;
+- within a time budget: SQLite's progress handler interrupts a query once it is spent, and the
+  builder and the DOCX writer check it between steps; the request is answered 503;
+- up to `max_articles` for the whole report (400 beyond: narrow the period).
 
 The limits are plugin settings (`plugins: ingest_vn:` in metadata.yml): `report_time_limit_ms`,
 `report_max_articles`, `report_concurrency`.
@@ -20,7 +23,7 @@ import sqlite3
 import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -33,7 +36,7 @@ PROGRESS_OPCODES = 20_000  # how often SQLite asks whether to stop (cheap at thi
 
 
 class Busy(RuntimeError):
-    """Every report thread is in use."""
+    """Every report worker is in use."""
 
 
 class OutOfTime(RuntimeError):
@@ -71,18 +74,30 @@ class Budget:
 
 
 class ReportPool:
-    """The report threads and the count of builds in flight."""
+    """Worker processes for reports, and the count of builds in flight."""
 
     def __init__(self, concurrency: int) -> None:
+        import multiprocessing
+
+        context = multiprocessing.get_context("forkserver")
+        # the fork server imports the report code once; each worker is a fork of it
+        context.set_forkserver_preload(["ingest.publish.report_job"])
         self.concurrency = concurrency
-        self.executor = ThreadPoolExecutor(concurrency, thread_name_prefix="kb-report")
+        self.executor = ProcessPoolExecutor(concurrency, mp_context=context, max_tasks_per_child=1)
         self.slots = threading.BoundedSemaphore(concurrency)
 
-    async def run(self, fn: Callable[[], T]) -> T:
+    async def run(self, fn: Callable[..., T], *args: Any, timeout: float | None = None) -> T:
+        """`fn(*args)` in a worker; `Busy` at once when all are in use, `OutOfTime` after
+        `timeout` seconds (the worker's own budget should have stopped it before)."""
         if not self.slots.acquire(blocking=False):
-            raise Busy("every report thread is busy")
+            raise Busy("every report worker is busy")
         try:
-            return await asyncio.wrap_future(self.executor.submit(fn))
+            # submit may start the fork server or a worker: not on the event loop's thread
+            future = await asyncio.to_thread(self.executor.submit, fn, *args)
+            try:
+                return await asyncio.wait_for(asyncio.wrap_future(future), timeout)
+            except TimeoutError:
+                raise OutOfTime("time budget spent") from None
         finally:
             self.slots.release()
 
@@ -92,6 +107,7 @@ _POOLS_LOCK = threading.Lock()
 
 
 def pool(concurrency: int) -> ReportPool:
+    """The process's report pool for this concurrency (made on first use)."""
     with _POOLS_LOCK:
         if concurrency not in _POOLS:
             _POOLS[concurrency] = ReportPool(concurrency)

@@ -7,10 +7,10 @@ buttons (DOCX, PDF-ready HTML, CSV, Markdown, JSON) that carry every filter of t
 The preview and each download come from the same `build_report` as `ingest report`, so the
 numbers agree everywhere.
 
-Work is bounded (`report_budget`): reports build on threads of their own with a private
-read-only connection, within a time budget and a size limit, answering 400 for a request that
-asks too much and 503 when busy or out of time, so no report request can hold up the rest of
-the site. The archive links are absolute, from the plugin setting `base_url` (the public
+Work is bounded (`report_budget`, `report_job`): reports build in worker processes with a
+private read-only connection, within a time budget and a size limit, answering 400 for a
+request that asks too much and 503 when busy or out of time, so no report request can hold up
+the rest of the site. The archive links are absolute, from the plugin setting `base_url` (the public
 address) or else the address the page was requested at.
 
 From a canned query, a column named `report_url` holding a `/-/report?...` path renders as a
@@ -26,13 +26,11 @@ import sqlite_utils
 from datasette.utils.asgi import Response
 from markupsafe import Markup
 
-from ..evidence.chart import charts_for
 from ..evidence.citation import check_base_url
 from ..evidence.period import HINT
-from ..evidence.render import MEDIA_TYPES, render
-from ..evidence.render_html import render_html_body
-from ..evidence.report import ReportQuery, ReportTooLarge, build_report
-from .report_budget import Budget, Busy, Limits, OutOfTime, pool, run_bounded
+from ..evidence.render import MEDIA_TYPES
+from ..evidence.report import ReportTooLarge
+from .report_budget import Budget, Busy, Limits, OutOfTime, pool
 from .report_form import (
     ROUTE,
     ReportArgs,
@@ -42,11 +40,13 @@ from .report_form import (
     quick_picks,
     validate,
 )
+from .report_job import Job, build, run_job
 from .settings import PLUGIN_NAME, kb_database_name
 
 LINK_LABEL = "Báo cáo bằng chứng / Evidence report"
 REPORT_URL_COLUMN = "report_url"
 RETRY_AFTER_S = 30
+GRACE_S = 10  # beyond the worker's own budget, before the page gives up waiting
 
 
 def base_url(datasette: Any, request: Any) -> str:
@@ -73,7 +73,7 @@ async def report_page(request: Any, datasette: Any) -> Response:
         "database": dbname,
         "errors": [],
         "report_html": None,
-        "report": None,
+        "articles": None,
         "downloads": [],
     }
     if not args.submitted:
@@ -81,27 +81,27 @@ async def report_page(request: Any, datasette: Any) -> Response:
     problems, period = validate(args, choices)
     if problems or period is None:
         return await _page(datasette, request, {**context, "errors": problems}, 400)
-    query = ReportQuery(period[0], period[1], tuple(args.initiatives), tuple(args.agencies))
-    base = base_url(datasette, request)
-    budget = Budget(limits.time_limit_s)
-    fmt = args.fmt
-
-    def work(conn_db: sqlite_utils.Database) -> tuple[Any, bytes | str]:
-        report = build_report(
-            conn_db, query, base_url=base, max_articles=limits.max_articles, check=budget.check
-        )
-        budget.check()
-        if fmt == "preview":
-            return report, render_html_body(report, charts_for(report))
-        return report, render(report, fmt)
-
+    job = Job(
+        db_path=db.path or "",
+        date_from=period[0],
+        date_to=period[1],
+        initiatives=tuple(args.initiatives),
+        agencies=tuple(args.agencies),
+        fmt=args.fmt,
+        base_url=base_url(datasette, request),
+        max_articles=limits.max_articles,
+        time_limit_s=limits.time_limit_s,
+    )
     try:
         if db.path:
-            report, body = await pool(limits.concurrency).run(
-                lambda: run_bounded(db.path, budget, work)
+            result = await pool(limits.concurrency).run(
+                run_job, job, timeout=limits.time_limit_s + GRACE_S
             )
-        else:  # an in-memory database has no file to open privately
-            report, body = await db.execute_fn(lambda conn: work(sqlite_utils.Database(conn)))
+        else:  # an in-memory database has no file for a worker to open
+            budget = Budget(limits.time_limit_s)
+            result = await db.execute_fn(
+                lambda conn: build(sqlite_utils.Database(conn), job, budget)
+            )
     except Busy:
         return await _unavailable(
             datasette,
@@ -114,12 +114,12 @@ async def report_page(request: Any, datasette: Any) -> Response:
             datasette,
             request,
             context,
-            "báo cáo cần quá nhiều thời gian; hãy thu hẹp kỳ báo cáo"
-            " hoặc chọn ít sáng kiến hơn / the report took too long; narrow the period or choose"
-            " fewer initiatives",
+            "báo cáo cần quá nhiều thời gian; hãy thu hẹp kỳ báo cáo hoặc chọn ít sáng kiến"
+            " hơn / the report took too long; narrow the period or choose fewer initiatives",
         )
     except (ReportTooLarge, ValueError) as exc:
         return await _page(datasette, request, {**context, "errors": [str(exc)]}, 400)
+    fmt, body = args.fmt, result.body
     if fmt != "preview":
         name = file_name(args, period, fmt)
         return Response(
@@ -128,7 +128,7 @@ async def report_page(request: Any, datasette: Any) -> Response:
             headers={"content-disposition": f'attachment; filename="{name}"'},
         )
     context.update(
-        report=report,
+        articles=result.articles,
         report_html=Markup(body),  # built by render_html_body, which escapes every value
         downloads=download_links(args, path),
     )
