@@ -50,30 +50,21 @@ def _exclude(url: str, initiative: str = "design_festival") -> str:
     )
 
 
-def _tags(db_path: Path, article_id: int) -> dict[str, list[str]]:
+def _tags(db_path: Path, article_id: int) -> dict[str, list]:
+    """An article's initiative and agency ids, and its facet arrays and relevance."""
     conn = sqlite3.connect(db_path)
-    out = {
-        "initiatives": [
-            r[0]
-            for r in conn.execute(
-                "select initiative_id from article_initiatives where article_id = ? order by 1",
-                [article_id],
-            )
-        ],
-        "agencies": [
-            r[0]
-            for r in conn.execute(
-                "select agency_id from article_agencies where article_id = ? order by 1",
-                [article_id],
-            )
-        ],
-        "ids": list(
-            conn.execute(
-                "select initiative_ids, agency_ids, relevant from articles where id = ?",
-                [article_id],
-            ).fetchone()
-        ),
-    }
+    out: dict[str, list] = {}
+    for key, table, column in (
+        ("initiatives", "article_initiatives", "initiative_id"),
+        ("agencies", "article_agencies", "agency_id"),
+    ):
+        sql = f"select {column} from {table} where article_id = ? order by 1"
+        out[key] = [r[0] for r in conn.execute(sql, [article_id])]
+    out["ids"] = list(
+        conn.execute(
+            "select initiative_ids, agency_ids, relevant from articles where id = ?", [article_id]
+        ).fetchone()
+    )
     conn.close()
     return out
 

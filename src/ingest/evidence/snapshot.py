@@ -30,7 +30,7 @@ import sqlite_utils
 from ..crawl.content import decode_body
 from .citation import archive_url
 from .period import format_date_vi
-from .provenance import provenance, read_archived
+from .provenance import archived_copy
 
 CHROMIUM_NAMES = ("chromium", "chromium-browser", "google-chrome")
 PDF_TIMEOUT_S = 90
@@ -115,13 +115,7 @@ def save_archived_copy(
     pdf: bool = True,
 ) -> SavedCopy:
     """Write the archived page of one article into `out_dir` (see the module docstring)."""
-    prov = provenance(db, article_id)
-    if prov is None:
-        raise LookupError(f"article {article_id} not found")
-    if not prov.archived:
-        raise LookupError(f"article {article_id} has no archived copy")
-    assert prov.warc_file is not None and prov.warc_offset is not None
-    copy = read_archived(raw_dir, prov.warc_file, prov.warc_offset)
+    prov, copy = archived_copy(db, article_id, raw_dir)
     body = decode_body(copy.raw_body, copy.headers)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
