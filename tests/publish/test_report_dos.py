@@ -2,7 +2,7 @@
 
 Four concurrent requests for the most a report may hold (every article of 1990–2100 as DOCX)
 plus the absurd period of the original attack (`from=1&to=9999`), against a real
-`datasette serve` on a knowledge base of 3,000 tagged articles, while `select 1` is asked
+`datasette serve` on a knowledge base of 2,000 tagged articles, while `select 1` is asked
 every 20 ms. The figures are printed by benchmarks/bench_report_dos.py.
 """
 
@@ -14,7 +14,7 @@ from ingest.testing.report_load import ABSURD, HOSTILE, build_report_kb, hostile
 
 
 def test_four_hostile_reports_leave_select_1_answering(tmp_path: Path) -> None:
-    db = build_report_kb(tmp_path / "kb.db", articles=3000)
+    db = build_report_kb(tmp_path / "kb.db", articles=2000)
     with served(db) as (base, proc):
         result = hostile_load(base, proc.pid)
     assert result.statuses[ABSURD] == 400  # refused before any work
