@@ -20,7 +20,7 @@ from prefect.task_runners import ThreadPoolTaskRunner
 
 from ingest import stages
 from ingest.config import load_sources
-from ingest.evidence import corrections, stories
+from ingest.evidence import activity_store, corrections, stories
 from ingest.store import db as kbdb
 from ingest.store import load, runs
 from ingest.store.lock import WriterLock
@@ -104,6 +104,7 @@ def nightly(
                 counts = load.load_batch(db, batch.records, s)
                 ledger[s.id].add_batch(counts, batch.records, s, batch.requests)
                 stories.assign_stories(db)  # new and changed articles join or start stories
+        activity_store.update_activities(db)  # the activities of the stories that changed
         broken, warnings = ledger.record_sources(db)
         problems = stages_publish(db_path) if publish else []
         status, message, totals = ledger.finish(

@@ -70,3 +70,11 @@ def sample_db_copy(sample_db, tmp_path) -> Path:
     dest = tmp_path / "kb"
     shutil.copytree(sample_db.parent, dest)
     return dest / sample_db.name
+
+
+@pytest.fixture(scope="session")
+def repo_taxonomy():
+    """The repository's taxonomy.yaml, loaded once (compiling it takes about a second)."""
+    from ingest.tag.taxonomy import load_taxonomy
+
+    return load_taxonomy(TAXONOMY)

@@ -16,6 +16,7 @@ COMMAND_MODULES = (
     "ingest.commands.classify",  # classify, eval-tags
     "ingest.commands.samples",  # samples (serve the bundled sample sites)
     "ingest.commands.evidence",  # report, stories, archive, verify-archive
+    "ingest.commands.activities",  # activities, eval-activities
     "ingest.commands.ops",  # schedule, health
 )
 

@@ -75,10 +75,27 @@ def test_classify_details_and_bad_lines(tmp_path, capsys):
 
 
 def test_eval_tags_passes_the_floors(capsys):
-    args = parse(["eval-tags", "--quiet"])
+    args = parse(["eval-tags", "--quiet", "--set", "eval/tagging_set.jsonl"])
     assert args.func(args) == 0
     out = capsys.readouterr().out
     assert "relevance" in out and "micro (initiatives)" in out and "evidence verbatim: 1.000" in out
+    assert "at or above the floors" in out and "(labelled)" in out
+
+
+def test_eval_tags_prints_every_set_side_by_side(tmp_path, capsys):
+    args = parse(["eval-tags", "--quiet", "--dev", str(tmp_path / "absent.jsonl")])
+    assert args.func(args) == 0
+    out = capsys.readouterr().out
+    head, *rest = out.splitlines()
+    assert head.split()[:4] == ["set", "n", "en", "rel"]
+    rows = {line.split(" (")[0]: line for line in rest if " (" in line and line[0] != " "}
+    for name in ("labelled", "blind_2026-11-22", "blind_2026-12-01", "samplesites"):
+        assert name in rows, name
+    assert rows["labelled"].split()[2:4] == ["158", "27"]  # items, English items
+    assert rows["blind_2026-12-01"].split()[2:4] == ["77", "26"]
+    assert "tagging-dev" not in out  # absent: skipped, not an error
+    assert "English subsets" in out and "blind_2026-12-01 English" in out
+    assert "per label, precision/recall" in out and "design_festival" in out
 
 
 def test_eval_tags_fails_below_a_floor(tmp_path, capsys):

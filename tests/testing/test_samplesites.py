@@ -81,7 +81,9 @@ def test_every_evidence_occurs_verbatim_in_its_article():
             checked += 1
         if not a.relevant:
             assert not a.initiatives, a.id
-    assert checked == 118
+    # 119 since issue 14: the issuer of a cited resolution is an actor (labelling guide), so
+    # sv-2025-cultural-centres also names hanoi_party
+    assert checked == 119
 
 
 def test_text_is_nfc_and_uses_varied_agency_spellings():

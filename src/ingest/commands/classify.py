@@ -13,9 +13,17 @@ from ..models import Classification, Tag
 from ..quality.tagging import (
     DEFAULT_FLOORS,
     DEFAULT_SET,
+    DEV_SET,
+    TUNED_GRID,
+    LabelledSet,
+    Report,
     below_floors,
+    cross_validate,
+    default_sets,
     evaluate,
+    format_labels,
     format_report,
+    format_table,
     load_floors,
     load_set,
     samplesite_items,
@@ -42,17 +50,41 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
     e = subparsers.add_parser(
         "eval-tags",
-        help="precision, recall and F1 of the tagger on the labelled set, checked against floors",
+        help="score the tagger on every labelled set side by side, checked against floors",
+        description="Score the tagger on the labelled set, the blind batches, the sample sites "
+        "and ../shared/tagging-dev (when present), side by side, with the English subset of "
+        "each, per-label precision/recall and the errors; exit 1 when a set falls under its "
+        "floor in quality/tagging_floors.json.",
     )
-    e.add_argument("--set", dest="set_path", type=Path, default=DEFAULT_SET)
+    e.add_argument(
+        "--set",
+        dest="set_path",
+        type=Path,
+        default=None,
+        help="score only this labelled file, in full (either labelled-set format)",
+    )
     e.add_argument("--taxonomy", type=Path, default=None)
     e.add_argument("--floors", type=Path, default=DEFAULT_FLOORS)
     e.add_argument("--quiet", action="store_true", help="do not list individual errors")
     e.add_argument(
         "--samplesites",
         action="store_true",
-        help="score the bundled sample sites' expected labels instead (no floors applied)",
+        help="score only the bundled sample sites' expected labels, in full",
     )
+    e.add_argument(
+        "--detail",
+        metavar="SET",
+        action="append",
+        default=[],
+        help="also print the full per-label report of this set (repeatable; 'all' for every set)",
+    )
+    e.add_argument(
+        "--dev",
+        type=Path,
+        default=DEV_SET,
+        help="the development set (default ../shared/tagging-dev/dev.jsonl, skipped if absent)",
+    )
+    e.add_argument("--folds", type=int, default=5, help="k for the cross-validation (default 5)")
     e.set_defaults(func=run_eval)
 
 
@@ -111,22 +143,90 @@ def run_classify(args: argparse.Namespace) -> int:
     return 1 if bad else 0
 
 
+def _one_set(args: argparse.Namespace) -> LabelledSet:
+    if args.samplesites:
+        return LabelledSet("samplesites", "second", samplesite_items())
+    path = Path(args.set_path)
+    name = "labelled" if path.resolve() == DEFAULT_SET.resolve() else path.stem
+    return LabelledSet(name, "tuning", load_set(path), path)
+
+
+def _check_floors(args: argparse.Namespace, scored: dict[str, Report]) -> int:
+    if not args.floors or not Path(args.floors).exists():
+        return 0
+    try:
+        floors = load_floors(args.floors)
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    failed = []
+    for name, report in scored.items():
+        for problem in below_floors(report.figures(), floors.get(name, {})):
+            failed.append(f"{problem} ({name})")
+    if failed:
+        print("BELOW FLOOR: " + "; ".join(failed), file=sys.stderr)
+        return 1
+    checked = sorted(set(floors) & set(scored))
+    print(f"all figures at or above the floors in {args.floors} ({', '.join(checked)})")
+    return 0
+
+
 def run_eval(args: argparse.Namespace) -> int:
     taxonomy = load_taxonomy(args.taxonomy or default_taxonomy_path())
-    items = samplesite_items() if args.samplesites else load_set(args.set_path)
-    report = evaluate(items, taxonomy)
-    print(format_report(report, show_errors=not args.quiet))
-    figures = report.figures()
-    print("\nfigures: " + json.dumps(figures))
-    if not args.samplesites and args.floors and Path(args.floors).exists():
-        try:
-            floors = load_floors(args.floors)
-        except ValueError as exc:
-            print(f"error: {exc}", file=sys.stderr)
-            return 2
-        failed = below_floors(figures, floors)
-        if failed:
-            print("BELOW FLOOR: " + "; ".join(failed), file=sys.stderr)
-            return 1
-        print(f"all figures at or above the floors in {args.floors}")
-    return 0
+    if args.samplesites or args.set_path is not None:
+        one = _one_set(args)
+        report = evaluate(one.items, taxonomy)
+        print(format_report(report, show_errors=not args.quiet))
+        print("\nfigures: " + json.dumps(report.figures()))
+        return 0 if args.samplesites else _check_floors(args, {one.name: report})
+    sets = default_sets(dev_path=args.dev)
+    scored: dict[str, Report] = {}
+    rows: list[tuple[str, Report, int]] = []
+    english_rows: list[tuple[str, Report, int]] = []
+    for ls in sets:
+        report = evaluate(ls.items, taxonomy)
+        scored[ls.name] = report
+        n_en = sum(1 for it in ls.items if it["english"])
+        rows.append((f"{ls.name} ({ls.kind})", report, n_en))
+        if n_en:
+            en_items = [it for it in ls.items if it["english"]]
+            english_rows.append((f"{ls.name} English", evaluate(en_items, taxonomy), n_en))
+    tuning = [ls for ls in sets if ls.kind in ("tuning", "dev")]
+    if tuning and args.folds >= 2:
+        cv = cross_validate(tuning, taxonomy, args.folds)
+        for name, report in cv.reports.items():
+            cv_name = f"cv:{name}"
+            scored[cv_name] = report
+            n_en = sum(
+                1 for it in next(ls for ls in tuning if ls.name == name).items if it["english"]
+            )
+            rows.append((f"{cv_name} ({args.folds}-fold)", report, n_en))
+            if name in cv.english:
+                english_rows.append((f"{cv_name} English", cv.english[name], n_en))
+    print(format_table(rows))
+    if english_rows:
+        print("\nEnglish subsets")
+        print(format_table(english_rows))
+    if tuning and args.folds >= 2:
+        print(
+            f"\ncv: {args.folds}-fold cross-validation over the sets used for tuning "
+            f"({', '.join(ls.name for ls in tuning)}): the relevance parameters "
+            f"({', '.join(TUNED_GRID)}) refit on k-1 folds, the held-out fold classified; "
+            "chosen per fold:"
+        )
+        for i, chosen in enumerate(cv.chosen):
+            print(f"  fold {i}: " + ", ".join(f"{k}={v:g}" for k, v in chosen.items()))
+        shipped = {k: getattr(taxonomy.relevance, k) for k in TUNED_GRID}
+        print("  shipped: " + ", ".join(f"{k}={v:g}" for k, v in shipped.items()))
+    print("\nper label, precision/recall (gold support)")
+    print(format_labels([(name, rep) for name, rep in scored.items()]))
+    details = set(args.detail)
+    for name, report in scored.items():
+        if "all" in details or name in details:
+            print(f"\n== {name}")
+            print(format_report(report, show_errors=False))
+        if report.errors and not args.quiet:
+            print(f"\nerrors in {name} ({len(report.errors)}):")
+            print("\n".join("  " + e for e in report.errors))
+    print("\nfigures: " + json.dumps({n: r.figures() for n, r in scored.items()}))
+    return _check_floors(args, scored)

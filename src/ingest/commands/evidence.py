@@ -59,6 +59,11 @@ def report_format(fmt: str | None, out: str) -> str:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
+    if args.monitoring:  # the activity dossier in the monitoring report's order (issue 18)
+        from .activities import cmd_monitoring_report
+
+        args.site_url = args.base_url  # its archive links absolute too
+        return cmd_monitoring_report(args)
     from ..evidence.citation import check_base_url
     from ..evidence.period import parse_period
     from ..evidence.render import write_report
@@ -290,6 +295,12 @@ def register(sub: argparse._SubParsersAction) -> None:
         default=DEFAULT_BASE_URL,
         metavar="URL",
         help="public address of the knowledge base, for archive links (default %(default)s)",
+    )
+    p.add_argument(
+        "--monitoring",
+        action="store_true",
+        help="the monitoring dossier: activities per initiative, local then international"
+        " then umbrella topics, with facts, quotes and coverage (see docs/timeline.md)",
     )
     p.add_argument(
         "--assign-stories",

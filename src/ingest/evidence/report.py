@@ -37,7 +37,6 @@ from .corrections import applied_for
 from .period import format_date_vi, parse_period
 from .provenance import safe_text
 from .report_model import (
-    DEFAULT_MAX_ARTICLES,
     Agency,
     AgencyCount,
     ArticleEntry,
@@ -119,7 +118,7 @@ class _Section:
         q: ReportQuery,
         agency_names: dict[str, Agency],
         base_url: str,
-        max_articles: int,
+        max_articles: int | None,
         check: Callable[[], None],
     ) -> None:
         self.db, self.init, self.q = db, init, q
@@ -230,13 +229,14 @@ class _Section:
                         sorted(elsewhere),
                     )
                 }
-        if len(article_ids) > self.max_articles:
+        if self.max_articles is not None and len(article_ids) > self.max_articles:
             raise ReportTooLarge(
                 f"{self.init['id']}: {len(article_ids)} bài, quá {self.max_articles} bài cho một"
                 f" báo cáo; hãy thu hẹp kỳ báo cáo / {len(article_ids)} articles, more than"
                 f" {self.max_articles} for one report; narrow the period"
             )
-        self.max_articles -= len(article_ids)  # what is left for the report's other sections
+        if self.max_articles is not None:  # what is left for the report's other sections
+            self.max_articles -= len(article_ids)
         self.check()
         tag_of = {i: t for i, t in tag_of.items() if i in article_ids}
         arts = self.articles(sorted(article_ids))
@@ -459,13 +459,14 @@ def build_report(
     q: ReportQuery,
     *,
     base_url: str = DEFAULT_BASE_URL,
-    max_articles: int = DEFAULT_MAX_ARTICLES,
+    max_articles: int | None = None,
     check: Callable[[], None] | None = None,
 ) -> Report:
     """Every requested initiative's section; with no initiative given, those with coverage.
 
     `check` is called between steps (the web page passes one that raises when its time budget
-    is spent); `max_articles` bounds the whole report (every section together).
+    is spent); `max_articles` bounds the whole report (every section together; the web page
+    passes its limit, the command line has none).
     """
     names = _agency_names(db)
     unknown = sorted(set(q.agencies) - set(names))

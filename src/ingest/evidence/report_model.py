@@ -9,8 +9,6 @@ from datetime import date
 
 from .citation import DEFAULT_BASE_URL, citation
 
-DEFAULT_MAX_ARTICLES = 5000
-
 
 class ReportTooLarge(ValueError):
     """The request would cite more articles than one report is allowed to."""

@@ -16,7 +16,7 @@ from datasette import hookimpl
 from jinja2 import ChoiceLoader, FileSystemLoader
 from markupsafe import Markup, escape
 
-from . import csv_export, dates, facets, pages, report_page, sql_functions
+from . import csv_export, dates, facets, pages, report_page, sql_functions, timeline_page
 from .settings import kb_database_name
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
@@ -61,6 +61,7 @@ def menu_links(datasette: Any) -> list[dict[str, str]]:
     return [
         {"href": datasette.urls.path("/-/search"), "label": "Tìm kiếm / Search"},
         report_page.menu_link(datasette),
+        timeline_page.menu_link(datasette),
     ]
 
 
@@ -106,4 +107,5 @@ def register_routes() -> list[tuple[str, Any]]:
         (r"^/-/archive/(?P<id>\d+)$", pages.archive_page),
         (r"^/-/ingest-static/(?P<path>[A-Za-z0-9_.-]+)$", pages.static_file),
         (r"^/-/report$", report_page.report_page),
+        (r"^/-/timeline(?P<format>\.json|\.csv)?$", timeline_page.timeline_page),
     ]

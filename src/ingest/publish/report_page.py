@@ -30,6 +30,7 @@ from ..evidence.citation import check_base_url
 from ..evidence.period import HINT
 from ..evidence.render import MEDIA_TYPES
 from ..evidence.report import ReportTooLarge
+from . import monitoring_page
 from .report_budget import Budget, Busy, Limits, OutOfTime, pool
 from .report_form import (
     ROUTE,
@@ -81,6 +82,17 @@ async def report_page(request: Any, datasette: Any) -> Response:
     problems, period = validate(args, choices)
     if problems or period is None:
         return await _page(datasette, request, {**context, "errors": problems}, 400)
+    if request.args.get("monitoring"):  # the activity dossier instead (issue 18)
+        return await monitoring_page.dossier_response(
+            request,
+            datasette,
+            {
+                "from": period[0].isoformat(),
+                "to": period[1].isoformat(),
+                "format": "html" if args.fmt == "preview" else args.fmt,
+            },
+            f'<p><a href="{escape(path)}">← {escape(LINK_LABEL)}</a></p>',
+        )
     job = Job(
         db_path=db.path or "",
         date_from=period[0],

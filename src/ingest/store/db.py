@@ -190,6 +190,74 @@ def m006_corrections(db: sqlite_utils.Database) -> None:
     db.execute("create index if not exists idx_corrections_article on corrections(article_id)")
 
 
+@migrations()
+def m007_activities(db: sqlite_utils.Database) -> None:
+    """The activity timeline (ingest.evidence.activities): one row per activity, its facts with
+    their quotes and offsets, and which stories it was read from. `activity_stories.story_id`
+    has no foreign key on purpose: stories are merged and deleted by the clustering, and the
+    activity step notices a vanished story by its missing row and recomputes its activity."""
+    db.execute(
+        """create table activities (
+            id integer primary key,
+            key text not null unique,    -- what makes stories one activity (edition, plan number)
+            kind text not null,          -- festival_edition | opening | closing | forum | ...
+            title text,
+            event_date text,             -- YYYY-MM-DD: from the text, else the publication date
+            event_end text,              -- YYYY-MM-DD, the last day of a span
+            date_source text not null,   -- text | publication | none
+            year integer,
+            venue_id text,               -- gazetteer.yaml id, or the name as written (unlisted)
+            venue_name text,
+            primary_initiative text references initiatives(id),
+            initiative_ids text not null default '[]',  -- JSON array
+            levels text not null default '[]',          -- JSON array: local | international | ...
+            organiser_ids text not null default '[]',   -- JSON array of agency ids
+            partner_ids text not null default '[]',
+            agency_ids text not null default '[]',
+            source_ids text not null default '[]',      -- outlets, in order of publication
+            story_count integer not null default 0,
+            article_count integer not null default 0,
+            outlet_count integer not null default 0,
+            first_article_id integer references articles(id),
+            document text,               -- e.g. 229/KH-UBND
+            edition integer,             -- "lần thứ ba" → 3
+            conflicts text not null default '[]',       -- JSON: fields the articles disagree on
+            extractor_version text, computed_at text)"""
+    )
+    for col in ("event_date", "kind", "year", "primary_initiative"):
+        db.execute(f"create index idx_activities_{col} on activities({col})")
+    db.execute(
+        """create table activity_facts (
+            id integer primary key,
+            activity_id integer not null references activities(id),
+            field text not null,         -- kind | date | date_end | venue | figure | organiser
+                                         -- | partner | participant | edition | document
+            value text not null,         -- ISO date, gazetteer id, agency id, number as text
+            unit text,                   -- figure: the count noun as written; date: day
+            number real,                 -- figure: the value
+            counts text,                 -- figure: what it counts (activities, visits, ...)
+            qualifier text,              -- figure: more than | nearly | ...; date: text | publication
+            label text,                  -- the words as written, or a display name
+            quote text not null,         -- the whole sentence ('' for a publication date)
+            article_id integer references articles(id),
+            source_id text,
+            text_field text,             -- title | lead | text
+            start integer, "end" integer,                 -- the sentence's offsets in that field
+            mention_start integer, mention_end integer,   -- the mention's offsets in that field
+            is_primary integer not null default 0)        -- the activity's own value"""
+    )
+    db.execute("create index idx_activity_facts_activity on activity_facts(activity_id)")
+    db.execute("create index idx_activity_facts_field on activity_facts(field, value)")
+    db.execute(
+        """create table activity_stories (
+            story_id integer primary key,
+            activity_id integer references activities(id),  -- null: not about the programme
+            signature text not null,     -- of the story's articles and the rules, when computed
+            computed_at text)"""
+    )
+    db.execute("create index idx_activity_stories_activity on activity_stories(activity_id)")
+
+
 def connect(path: str | Path, *, migrate: bool = True) -> sqlite_utils.Database:
     """Open the knowledge base in WAL mode so Datasette can read while the pipeline writes."""
     path = Path(path)

@@ -5,7 +5,8 @@ Takes `ArticleRecord.extracted` (title, lead, text) and the taxonomy (taxonomy.y
 the exact evidence sentence, its field and offsets, and the rule that fired).
 
 - `taxonomy`: taxonomy.yaml validated and expanded (aliases, context words, vetoes, roles).
-- `classify`: aliases matched at syllable boundaries on folded text, sentence by sentence.
+- `classify`: aliases matched at syllable boundaries, sentence by sentence (`analyse`), and an
+  aboutness score over what was found (`decide`).
 """
 
 from .classify import TAGGER_VERSION, classify, compile_taxonomy, split_sentences, tagger_version

@@ -68,8 +68,43 @@ class Label(_Strict):
     # words that, in the same sentence, cancel this label's context aliases: a company's
     # "trung tâm thiết kế sáng tạo" is not the city's centre
     veto: list[str] = []
+    # a context alias counts only when the same sentence also has one of these words: a
+    # "creative space" is the initiative when the city builds, supports or networks it, and
+    # "công nghiệp văn hóa" is the policy topic when a resolution, plan or centre is named
+    requires: list[str] = []
+    # where a `requires` word must be: up to this many words before / after the phrase
+    # (0: anywhere in the sentence), and with `requires_clause` not past a comma, semicolon,
+    # colon or bracket ("Ở các nước phát triển, không gian sáng tạo…" is not developing one)
+    requires_before: int = Field(0, ge=0)
+    requires_after: int = Field(0, ge=0)
+    requires_clause: bool = False
+    # a Hanoi city or district body acting in the same sentence (or, for a phrase in the
+    # title or lead, anywhere in the story) also satisfies `requires`: the creative space is
+    # the city's, not a private one
+    requires_agency: bool = False
+    # phrases that prove the label only when the story is relevant for other reasons and add
+    # nothing to relevance: a bare "thành phố sáng tạo" among the city's titles
+    weak_aliases: list[str] = []
+    # words that make any of this label's generic hits in the sentence weak (a list of the
+    # city's titles: "Thành phố vì hòa bình", "City for Peace")
+    weak_with: list[str] = []
+    # True: a hit inside an English appositive after the city's name ("Hanoi, a UNESCO
+    # Creative City of Design since 2019, welcomed…") is background, so weak
+    weak_appositive: bool = False
+    # False: the context's innovation veto words ("đổi mới sáng tạo") do not cancel this
+    # label's generic phrases (a festival is still the festival in a sentence about innovation)
+    context_veto: bool = True
 
-    @field_validator("aliases", "context_aliases", "not_after", "not_before", "veto")
+    @field_validator(
+        "aliases",
+        "context_aliases",
+        "not_after",
+        "not_before",
+        "veto",
+        "requires",
+        "weak_aliases",
+        "weak_with",
+    )
     @classmethod
     def _aliases(cls, v: list[str]) -> list[str]:
         return _check_aliases(v)
@@ -80,8 +115,21 @@ class Initiative(Label):
     level: InitiativeLevel
 
 
+class Becomes(_Strict):
+    """A generic name followed closely by one of these words is another label's body:
+    "the People's Committee of Hoan Kiem District" is a district's, not the city's."""
+
+    label: str = Field(pattern=_ID)
+    followed_by: list[str] = Field(min_length=1)
+    within: int = Field(4, ge=1, le=8, description="capitalised words allowed in between")
+
+
 class Agency(Label):
     level: AgencyLevel
+    becomes: Becomes | None = None
+    # "other": a finer body than the labelling guide's list of ids (scored as "other"), so the
+    # taxonomy can name it without the evaluation counting it as a core agency
+    report_as: str | None = Field(None, pattern=_ID)
 
 
 class Weights(_Strict):
@@ -95,6 +143,15 @@ class Relevance(_Strict):
     """How evidence becomes a score; kept here so tuning needs no code change."""
 
     threshold: float = Field(1.0, gt=0)
+    # a label named by a generic phrase only counts this share of its weight
+    generic_factor: float = Field(1.0, ge=0, le=1)
+    # the story's head: title, lead, and body sentences starting in the first head_chars
+    head_chars: int = Field(600, ge=0)
+    # a label named once, outside the head, is a passing mention: its weight times this
+    passing_factor: float = Field(1.0, ge=0, le=1)
+    # when another city is the story's subject (its head names it and not Hanoi, or the body
+    # names other places far more often than Hanoi), the score is multiplied by this
+    other_subject_factor: float = Field(1.0, ge=0, le=1)
     weights: Weights = Weights()
     repeat_bonus: float = Field(0.25, ge=0, description="per extra sentence naming a label")
     repeat_cap: float = Field(1.0, ge=0, description="most a label can gain from repeats")
@@ -109,11 +166,16 @@ class Context(_Strict):
     window: int = Field(1, ge=0, le=5, description="sentences either side that lend Hanoi context")
     hanoi: list[str] = Field(min_length=1)
     hanoi_capitalised: list[str] = []  # count only when written with a capital initial
+    # phrases that name Hanoi in any case ("the capital", "Viet Nam's capital"), unless
+    # followed by "of <Place>" (another country's capital)
+    hanoi_phrases: list[str] = []
     other_places: list[str] = []
     veto: list[str] = []  # startup / innovation wording: the generic phrase is not the programme
     confirm: list[str] = []  # e.g. "UNESCO": the sentence is about the network despite a veto
 
-    @field_validator("hanoi", "hanoi_capitalised", "other_places", "veto", "confirm")
+    @field_validator(
+        "hanoi", "hanoi_capitalised", "hanoi_phrases", "other_places", "veto", "confirm"
+    )
     @classmethod
     def _aliases(cls, v: list[str]) -> list[str]:
         return _check_aliases(v)
@@ -128,13 +190,32 @@ class Boilerplate(_Strict):
 
 
 class AgencyRoles(_Strict):
-    """Places in a sentence where an agency's name does not mean the agency acts in the story."""
+    """Places in a sentence where an agency's name does not mean the agency acts in the story.
 
-    # "Kế hoạch số 229/KH-UBND ngày 25/8/2022 của UBND thành phố": the name after a numbered
-    # document and "của" is the document's issuer, cited, not acting
-    issuer_documents: list[str] = []
+    The issuer of a cited plan or resolution is an actor (the labelling guide), so there is no
+    rule against it; a venue is not, and neither is a name in a sentence the page cut off
+    before saying what the body did.
+    """
+
     # "trong khuôn viên Bảo tàng Hà Nội": the name right after one of these is a venue
     venue_words: list[str] = []
+    # in the text's last sentence, when the text stops without closing it (an excerpt or a
+    # truncated page), a name followed by fewer words than this never got to act
+    cut_off_words: int = Field(0, ge=0)
+
+
+class Citations(_Strict):
+    """When a numbered document is cited as a basis, not discussed: "Thực hiện Nghị quyết số
+    09-NQ/TU…; Kế hoạch số 176/KH-UBND…" or "trên cơ sở … Nghị quyết 09-NQ/TU". A label found
+    only through such a citation proves nothing about what the story is about (weak)."""
+
+    min_documents: int = Field(2, ge=1, description="numbered documents in one sentence")
+    basis_words: list[str] = []  # "căn cứ", "trên cơ sở", "pursuant to"
+
+    @field_validator("basis_words")
+    @classmethod
+    def _aliases(cls, v: list[str]) -> list[str]:
+        return _check_aliases(v)
 
 
 class Signal(_Strict):
@@ -147,10 +228,14 @@ class Signal(_Strict):
 
 class Taxonomy(_Strict):
     version: int = 1
+    # groups of interchangeable spellings applied to every alias and context word:
+    # "Hà Nội" / "Ha Noi" / "Hanoi", "Việt Nam" / "Vietnam", "Centre" / "Center"
+    spelling_variants: list[list[str]] = []
     relevance: Relevance = Relevance()
     context: Context
     boilerplate: Boilerplate = Boilerplate()
     agency_roles: AgencyRoles = AgencyRoles()
+    citations: Citations = Citations()
     signals: list[Signal] = []
     initiatives: list[Initiative] = Field(min_length=1)
     agencies: list[Agency] = Field(min_length=1)
@@ -238,6 +323,17 @@ def _cross_checks(tax: Taxonomy) -> list[str]:
                 problems.append(f"{where}: parent is itself")
             if not (lab.aliases or lab.context_aliases):
                 problems.append(f"{where}: needs at least one alias or context alias")
+    agency_ids = set(tax.agency_ids)
+    for i, a in enumerate(tax.agencies):
+        if a.becomes is not None and a.becomes.label not in agency_ids:
+            problems.append(
+                f"agencies[{i}] (id: {a.id}): becomes.label {a.becomes.label!r} is not an agency"
+            )
+        if a.report_as is not None and a.report_as != "other" and a.report_as not in agency_ids:
+            problems.append(
+                f"agencies[{i}] (id: {a.id}): report_as must be 'other' or an agency id,"
+                f" not {a.report_as!r}"
+            )
     clash = set(tax.initiative_ids) & set(tax.agency_ids)
     if clash:
         problems.append(f"ids used both as initiative and agency: {sorted(clash)}")
