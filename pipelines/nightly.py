@@ -20,7 +20,7 @@ from prefect.task_runners import ThreadPoolTaskRunner
 
 from ingest import stages
 from ingest.config import load_sources
-from ingest.evidence import activity_store, stories
+from ingest.evidence import activity_store, corrections, stories
 from ingest.store import db as kbdb
 from ingest.store import load, runs
 from ingest.store.lock import WriterLock
@@ -92,6 +92,7 @@ def nightly(
         with db.atomic():
             kbdb.sync_sources(db, cfg.sources)
         sync_taxonomy(db, taxonomy)  # its own transaction
+        corrections.sync_file(db, Path(sources_path).with_name("corrections.yaml"))
         ledger = runs.Ledger.open(db, [s.id for s in sources])
         walk = _Walk(settings, batch_size, backfill, since, backfill_round_pages)
         walk.load_progress(db, sources)

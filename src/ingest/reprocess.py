@@ -13,6 +13,7 @@ import sqlite_utils
 
 from .config import SourcesFile
 from .crawl.archive import read_record
+from .evidence.corrections import sync_file
 from .models import ArticleRecord, FetchResult
 from .stages import extract_and_tag, taxonomy_for
 from .store.load import save_article
@@ -27,7 +28,12 @@ def reprocess(
     source_id: str | None = None,
     article_ids: list[int] | None = None,
     batch: int = 200,
+    corrections_path: str | Path | None = None,
 ) -> Counter:
+    """Re-extract and re-tag the stored articles; the reviewers' corrections (synced from
+    `corrections_path` first, when given) are re-applied to each one as it is saved."""
+    if corrections_path is not None:
+        sync_file(db, corrections_path)
     taxonomy = taxonomy_for(str(taxonomy_path))
     where, params = ["warc_file is not null"], []
     if source_id:

@@ -177,8 +177,9 @@ def test_html_parses_back(festival):
     h3 = [h.text_content() for h in tree.xpath("//h3")]
     assert h3 == ["Tóm tắt (Summary)", "Các tin (Stories)"]
     assert len(tree.xpath("//article[@class='story']")) == 9
-    urls = [u.text_content() for u in tree.xpath("//span[@class='url']")]
+    urls = [u.text_content() for u in tree.xpath("//a[@class='url']/span[@class='url']")]
     assert len(urls) == 13 and all(u.startswith("http://127.0.0.1:") for u in urls)
+    assert tree.xpath("//a[@class='url']/@href") == urls  # clickable, to where it says
     assert len(tree.xpath("//code[@class='sha']")) == 13
     [img] = tree.xpath("//figure[@class='chart']/img")
     assert img.get("src").startswith("data:image/png;base64,")
@@ -189,7 +190,10 @@ def test_html_parses_back(festival):
     style = tree.xpath("string(//style)")
     assert "@media print" in style and "@page" in style and "break-inside: avoid" in style
     assert "Tin Tổng Hợp 24h" in tree.text_content()
-    assert tree.xpath("//a[contains(@class, 'archive')]") == []  # a file has no server to link to
+    # issue 15: a file links to the archive too, absolutely, from the public base URL
+    archive = tree.xpath("//a[contains(@class, 'archive')]/@href")
+    ids = [a.id for st in festival.sections[0].stories for a in st.articles]
+    assert archive == [f"http://127.0.0.1:8001/-/archive/{i}" for i in ids]
 
 
 def test_html_escapes_crawled_text(story_db, tmp_path):
@@ -233,7 +237,8 @@ def test_docx_parses_back(festival):
         "Số bài (Articles)",
     ]
     assert [c.text for c in year_table.rows[5].cells] == ["2023", "3", "7"]
-    text = "\n".join(p.text for p in doc.paragraphs)
+    cells = [p for t in doc.tables for row in t.rows for c in row.cells for p in c.paragraphs]
+    text = "\n".join(p.text for p in [*doc.paragraphs, *cells])  # articles are in story tables
     for s in festival.sections[0].stories:
         for a in s.articles:
             assert f"Địa chỉ (URL): {a.url}" in text
@@ -243,18 +248,21 @@ def test_docx_parses_back(festival):
 
 
 def test_csv_parses_back(festival):
+    # issue 15 changed the headers to bilingual ones a spreadsheet reader understands
     rows = list(csv.DictReader(io.StringIO(render_csv(festival))))
     assert len(rows) == 13
-    assert sum(r["is_original"] == "1" for r in rows) == 9
-    assert {r["initiative_id"] for r in rows} == {"design_festival"}
-    opening = [r for r in rows if r["story_first_published"].startswith("2023-11-11")]
-    assert [r["outlet"] for r in opening] == [
+    assert sum(r["Bản gốc / Original"] == "1" for r in rows) == 9
+    assert {r["Mã sáng kiến / Initiative id"] for r in rows} == {"design_festival"}
+    opening = [r for r in rows if r["Tin số / Story no."] == "6"]
+    assert [r["Báo / Outlet"] for r in opening] == [
         "Báo Thủ Đô Ngày Nay",
         "Đô Thị Mới",
         "Cổng thông tin điện tử Sở Văn hóa và Thể thao Hà Nội",
         "Tin Tổng Hợp 24h",
     ]
-    assert all(len(r["raw_sha256"]) == 64 for r in rows)
+    assert [r["Bài số / Article no."] for r in opening] == ["1", "2", "3", "4"]
+    assert {r["Ngày đăng / Published"] for r in opening} == {"11/11/2023", "12/11/2023"}
+    assert all(len(r["SHA-256"]) == 64 for r in rows)
 
 
 def test_markdown_has_headings_quotes_and_chart(festival):
@@ -263,7 +271,14 @@ def test_markdown_has_headings_quotes_and_chart(festival):
     assert "## Lễ hội Thiết kế sáng tạo Hà Nội (Hanoi Creative Design Festival)" in md
     assert "| 2023 | 3 | 7 |" in md
     assert "![Độ phủ theo thời gian (Coverage over time)](chart.png)" in md
-    assert md.count("bản gốc (original)") == 9
+    # issue 15: the role is its own field ("bản gốc / original"), not nested in brackets
+    assert "(bản gốc (original))" not in md
+    roles = [a.role for st in festival.sections[0].stories for a in st.articles]
+    assert md.count("Loại bài (Kind): bản gốc / original") == roles.count("original")
+    assert md.count("Loại bài (Kind): thông tin của cơ quan / agency's own publication") == (
+        roles.count("agency")
+    )
+    assert sum(a.is_original for st in festival.sections[0].stories for a in st.articles) == 9
     assert md.count("- Địa chỉ (URL): <http://127.0.0.1:") == 13
 
 
@@ -356,15 +371,18 @@ def test_datasette_report_page(report_client):
 
     form = report_client.get("/-/report")
     assert form.status_code == 200
-    assert 'option value="design_festival"' in form.text
+    assert 'value="design_festival"' in form.text
+    assert "Lễ hội Thiết kế sáng tạo Hà Nội" in form.text  # initiatives chosen by name
     page = report_client.get("/-/report?initiative=design_festival&from=2019&to=2026")
     assert page.status_code == 200
     tree = lhtml.fromstring(page.text)
     assert len(tree.xpath("//article[@class='story']")) == 9
-    assert tree.xpath("//nav[@class='no-print']//select[@name='initiative']")
+    # issue 15: the site's layout (Datasette's menu) around the preview and its form
+    assert tree.xpath("//details[@class='nav-menu']")
+    assert tree.xpath("//form[@class='kb-report-form']//input[@name='initiative']")
     links = tree.xpath("//a[contains(@class, 'archive')]/@href")
-    assert len(links) == 13 and all(h.startswith("/-/archive/") for h in links)
-    archived = report_client.get(links[0])
+    assert len(links) == 13 and all(h.startswith("http://localhost/-/archive/") for h in links)
+    archived = report_client.get(links[0].removeprefix("http://localhost"))
     assert archived.status_code == 200 and "sandbox" in archived.text
     docx = report_client.get("/-/report?initiative=design_festival&from=2019&to=2026&format=docx")
     assert docx.status_code == 200 and docx.content.startswith(b"PK")
@@ -372,7 +390,9 @@ def test_datasette_report_page(report_client):
     csv_page = report_client.get(
         "/-/report?initiative=design_festival&from=2023-11&to=2023-11&format=csv"
     )
-    assert len(list(csv.DictReader(io.StringIO(csv_page.text)))) == 4
+    assert csv_page.content.startswith(b"\xef\xbb\xbf")  # Excel reads the diacritics
+    rows = list(csv.DictReader(io.StringIO(csv_page.content.decode("utf-8-sig"))))
+    assert len(rows) == 4
     assert report_client.get("/-/report?initiative=nope&from=2019&to=2026").status_code == 400
     assert (
         report_client.get("/-/report?initiative=design_festival&from=2026&to=2019").status_code
@@ -383,28 +403,24 @@ def test_datasette_report_page(report_client):
 
 
 def test_canned_query_links_to_the_report(story_db):
-    """The canned query handed to metadata.yml: one row per story, report_url rendered as a link."""
-    from datasette.app import Datasette
+    """metadata.yml's evidence_report: one row per story, report_url rendered as a link."""
     from datasette.plugins import pm
-    from datasette_fixtures import SyncClient
+    from datasette_fixtures import SyncClient, make_datasette
 
     import ingest.publish.plugin as plugin
-    from ingest.publish import report_page
-    from ingest.publish.settings import load_metadata, settings_dict
 
-    metadata = load_metadata()
-    metadata["databases"]["kb"]["queries"][report_page.CANNED_QUERY_NAME] = report_page.CANNED_QUERY
     registered = not pm.is_registered(plugin)
     if registered:
         pm.register(plugin, name="ingest_vn")
-    client = SyncClient(Datasette([str(story_db)], metadata=metadata, settings=settings_dict()))
+    client = SyncClient(make_datasette(story_db))
     try:
         params = "initiative=design_festival&date_from=2019&date_to=2026"
         data = client.json(f"/kb/evidence_report.json?{params}&_shape=array")
         assert len(data) == 9
         assert sum(r["articles"] for r in data) == 13
+        # the bounds are normalised to days (issue 15: one date convention)
         assert {r["report_url"] for r in data} == {
-            "/-/report?initiative=design_festival&from=2019&to=2026"
+            "/-/report?initiative=design_festival&from=2019-01-01&to=2026-12-31"
         }
         page = client.get(f"/kb/evidence_report?{params}")
         assert (
@@ -441,7 +457,7 @@ def test_html_prints_cleanly_in_chromium(festival, tmp_path):
             style = page.evaluate(
                 """() => ({
                   nav: getComputedStyle(document.querySelector('nav')).display,
-                  story: getComputedStyle(document.querySelector('.story')).breakInside,
+                  article: getComputedStyle(document.querySelector('ol.articles > li')).breakInside,
                   overflow: document.documentElement.scrollWidth - document.documentElement.clientWidth,
                   chart: document.querySelector('figure.chart img').naturalWidth,
                 })"""
@@ -449,7 +465,9 @@ def test_html_prints_cleanly_in_chromium(festival, tmp_path):
             pdf = page.pdf(format="A4", print_background=False)
         finally:
             browser.close()
-    assert style == {"nav": "none", "story": "avoid", "overflow": 0, "chart": 840}
+    # a story now holds every article's citation block and runs over a page; each article
+    # (one list item) is kept whole instead
+    assert style == {"nav": "none", "article": "avoid", "overflow": 0, "chart": 840}
     (tmp_path / "report.pdf").write_bytes(pdf)
     import re
 

@@ -151,7 +151,13 @@ def cmd_reprocess(args: argparse.Namespace) -> int:
 
         sync_taxonomy(db, load_taxonomy(args.taxonomy))
         counts = reprocess(
-            db, cfg, args.taxonomy, raw, source_id=args.source, article_ids=args.id or None
+            db,
+            cfg,
+            args.taxonomy,
+            raw,
+            source_id=args.source,
+            article_ids=args.id or None,
+            corrections_path=Path(args.sources).with_name("corrections.yaml"),
         )
         from ..evidence.stories import assign_stories
 

@@ -147,6 +147,19 @@ def _charset(headers: list[tuple[str, str]]) -> str | None:
     return m.group(1) if m else None
 
 
+def archived_copy(
+    db: sqlite_utils.Database, article_id: int, raw_dir: str | Path
+) -> tuple[Provenance, ArchivedCopy]:
+    """An article's provenance and its archived response; `LookupError` when there is none."""
+    prov = provenance(db, article_id)
+    if prov is None:
+        raise LookupError(f"article {article_id} not found")
+    if not prov.archived:
+        raise LookupError(f"article {article_id} has no archived copy")
+    assert prov.warc_file is not None and prov.warc_offset is not None
+    return prov, read_archived(raw_dir, prov.warc_file, prov.warc_offset)
+
+
 def archive_text(
     db: sqlite_utils.Database, article_id: int, raw_dir: str | Path, max_bytes: int = MAX_TEXT_BYTES
 ) -> str:
@@ -155,13 +168,7 @@ def archive_text(
     The body is the HTML source as text, never rendered; it is decoded with the archive's own
     reader (gzip/brotli content-encoding) and the declared charset, falling back to UTF-8.
     """
-    prov = provenance(db, article_id)
-    if prov is None:
-        raise LookupError(f"article {article_id} not found")
-    if not prov.archived:
-        raise LookupError(f"article {article_id} has no archived copy")
-    assert prov.warc_file is not None and prov.warc_offset is not None
-    copy = read_archived(raw_dir, prov.warc_file, prov.warc_offset)
+    prov, copy = archived_copy(db, article_id, raw_dir)
     body = decode_body(copy.raw_body, copy.headers)[:max_bytes]
     text = None
     for enc in (_charset(copy.headers), "utf-8"):

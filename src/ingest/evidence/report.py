@@ -1,9 +1,9 @@
 """The evidence report for Hanoi's UNESCO monitoring report: what was done, who did it, proof.
 
 `build_report` reads the knowledge base and returns plain dataclasses; `ingest.evidence.render`
-turns them into Markdown, HTML (prints cleanly), CSV or DOCX, with a coverage chart as PNG.
-The same function serves the `ingest report` command and the Datasette page `/-/report`, so
-both show identical numbers.
+turns them into Markdown, HTML (prints cleanly), CSV, JSON or DOCX, with a coverage chart. The
+same function serves the `ingest report` command and the Datasette page `/-/report`, so both
+show identical numbers.
 
 What counts, per initiative (or topic) and period:
 - a *story* is in the report when at least one of its articles published in the period carries
@@ -13,266 +13,329 @@ What counts, per initiative (or topic) and period:
   researcher needs its URL;
 - stories are counted in the year of their first article in the period; articles in their own.
 Articles without a story yet (clustering not run) count as stories of their own.
+
+Nothing is dropped without a word. An article whose date is unknown (no date on the page, in
+the feed or in the sitemap) cannot be placed in a year, but it may belong to the period: it is
+reported in a "date unknown" section and counted, unless it was fetched before the period began
+(it was then published before it too), or its story is dated outside the period. Articles a
+reviewer excluded (`corrections.yaml`) are left out and listed with the reason, and counted.
 """
 
 from __future__ import annotations
 
+import json
 from collections import Counter, defaultdict
-from dataclasses import dataclass, field
-from datetime import date, datetime
+from collections.abc import Callable
+from importlib import metadata
 from typing import Any
 
 import sqlite_utils
 
 from ..clock import now_vn
+from .citation import DEFAULT_BASE_URL, archive_url, role_of
+from .corrections import applied_for
+from .period import format_date_vi, parse_period
+from .provenance import safe_text
+from .report_model import (
+    Agency,
+    AgencyCount,
+    ArticleEntry,
+    ExcludedEntry,
+    InitiativeSection,
+    OutletCount,
+    Quote,
+    Report,
+    ReportQuery,
+    ReportTooLarge,
+    StoryEntry,
+)
+from .stories import DUPLICATE_CONTAINMENT, DUPLICATE_JACCARD, MIN_SHINGLES, shingles
 
-
-@dataclass(frozen=True)
-class ReportQuery:
-    date_from: date
-    date_to: date
-    initiatives: tuple[str, ...] = ()  # empty: every initiative and topic with coverage
-    agencies: tuple[str, ...] = ()  # empty: no agency filter
-
-
-@dataclass(frozen=True)
-class Quote:
-    text: str
-    field: str
-    article_id: int
-    outlet: str
-
-
-@dataclass(frozen=True)
-class Agency:
-    id: str
-    name_vi: str
-    name_en: str
-
-
-@dataclass
-class ArticleEntry:
-    id: int
-    source_id: str
-    outlet: str
-    published: str | None
-    title: str
-    url: str
-    canonical_url: str | None
-    raw_sha256: str | None
-    warc_file: str | None
-    warc_record_id: str | None
-    fetched_at: str | None
-    is_original: bool = False
-    tagged: bool = False  # carries the initiative's tag itself
-    quotes: list[Quote] = field(default_factory=list)
-    agencies: list[str] = field(default_factory=list)  # agency ids
-
-
-@dataclass
-class StoryEntry:
-    key: str  # story id, or "a<article id>" when the article has no story yet
-    title: str
-    first_published: str | None
-    outlets: list[str]  # outlet names, in order of publication
-    articles: list[ArticleEntry]
-    quotes: list[Quote]  # distinct sentences
-    agencies: list[Agency]
-
-    @property
-    def date(self) -> str:
-        return (self.first_published or "")[:10]
-
-
-@dataclass
-class OutletCount:
-    source_id: str
-    name: str
-    stories: int
-    articles: int
-
-
-@dataclass
-class AgencyCount:
-    agency: Agency
-    articles: int
-    stories: int
-
-
-@dataclass
-class InitiativeSection:
-    id: str
-    name_vi: str
-    name_en: str
-    kind: str
-    stories: list[StoryEntry]
-    per_year: dict[int, tuple[int, int]]  # year → (stories, articles), every year of the period
-    per_outlet: list[OutletCount]
-    agencies: list[AgencyCount]
-
-    @property
-    def story_count(self) -> int:
-        return len(self.stories)
-
-    @property
-    def article_count(self) -> int:
-        return sum(len(s.articles) for s in self.stories)
-
-
-@dataclass
-class Report:
-    query: ReportQuery
-    generated_at: str
-    sections: list[InitiativeSection]
-    agency_filter: list[Agency] = field(default_factory=list)
-
-
-def parse_period(date_from: str, date_to: str) -> tuple[date, date]:
-    """Accept YYYY, YYYY-MM or YYYY-MM-DD on either end; a bare year/month covers it whole."""
-
-    def lo(v: str) -> date:
-        parts = v.split("-")
-        if len(parts) == 1:
-            return date(int(parts[0]), 1, 1)
-        if len(parts) == 2:
-            return date(int(parts[0]), int(parts[1]), 1)
-        return date.fromisoformat(v)
-
-    def hi(v: str) -> date:
-        parts = v.split("-")
-        if len(parts) == 1:
-            return date(int(parts[0]), 12, 31)
-        if len(parts) == 2:
-            y, m = int(parts[0]), int(parts[1])
-            nxt = date(y + (m == 12), m % 12 + 1, 1)
-            return date.fromordinal(nxt.toordinal() - 1)
-        return date.fromisoformat(v)
-
-    start, end = lo(date_from), hi(date_to)
-    if end < start:
-        raise ValueError(f"period ends ({end}) before it starts ({start})")
-    return start, end
+__all__ = [
+    "Agency",
+    "ArticleEntry",
+    "InitiativeSection",
+    "Report",
+    "ReportQuery",
+    "ReportTooLarge",
+    "StoryEntry",
+    "build_report",
+    "format_date_vi",
+    "parse_period",
+]
 
 
 def _marks(values: Any) -> str:
     return ", ".join("?" for _ in values)
 
 
-def _rows(db: sqlite_utils.Database, sql: str, params: list[Any]) -> list[dict[str, Any]]:
+def _rows(db: sqlite_utils.Database, sql: str, params: Any) -> list[dict[str, Any]]:
     cur = db.execute(sql, params)
     cols = [c[0] for c in cur.description]
     return [dict(zip(cols, r, strict=True)) for r in cur.fetchall()]
 
 
+def _columns(db: sqlite_utils.Database, table: str) -> set[str]:
+    return {r[1] for r in db.execute(f"pragma table_info({table})").fetchall()}
+
+
 def _initiatives(db: sqlite_utils.Database, q: ReportQuery) -> list[dict[str, Any]]:
     order = "order by case kind when 'initiative' then 0 else 1 end, rowid"
-    if q.initiatives:
-        rows = _rows(
-            db,
-            f"select id, name_vi, name_en, kind from initiatives where id in"
-            f" ({_marks(q.initiatives)}) {order}",
-            list(q.initiatives),
-        )
-        unknown = set(q.initiatives) - {r["id"] for r in rows}
-        if unknown:
-            raise ValueError(f"unknown initiative id(s): {', '.join(sorted(unknown))}")
+    rows = _rows(db, f"select id, name_vi, name_en, kind from initiatives {order}", [])
+    if not q.initiatives:
         return rows
-    return _rows(db, f"select id, name_vi, name_en, kind from initiatives {order}", [])
+    unknown = sorted(set(q.initiatives) - {r["id"] for r in rows})
+    if unknown:
+        raise ValueError(
+            f"không có sáng kiến / unknown initiative id(s): {', '.join(unknown)}."
+            f" Mã hợp lệ / valid ids: {', '.join(r['id'] for r in rows)}"
+        )
+    return [r for r in rows if r["id"] in q.initiatives]
 
 
 def _agency_names(db: sqlite_utils.Database) -> dict[str, Agency]:
     return {
-        r["id"]: Agency(r["id"], r["name_vi"], r["name_en"])
-        for r in _rows(db, "select id, name_vi, name_en from agencies", [])
+        r["id"]: Agency(r["id"], safe_text(r["name_vi"]), safe_text(r["name_en"]))
+        for r in _rows(db, "select id, name_vi, name_en from agencies order by id", [])
     }
 
 
-def build_section(
-    db: sqlite_utils.Database,
-    init: dict[str, Any],
-    q: ReportQuery,
-    agency_names: dict[str, Agency],
-) -> InitiativeSection:
-    start, end = q.date_from.isoformat(), q.date_to.isoformat()
-    agency_clause, params = "", [init["id"], start, end]
-    if q.agencies:
-        agency_clause = (
-            " and exists (select 1 from article_agencies g where g.article_id = a.id"
-            f" and g.agency_id in ({_marks(q.agencies)}))"
-        )
-        params += list(q.agencies)
-    tagged = _rows(
-        db,
-        "select a.id, a.story_id, ai.evidence, ai.field from article_initiatives ai"
-        " join articles a on a.id = ai.article_id"
-        " where ai.initiative_id = ? and a.published_date between ? and ?" + agency_clause,
-        params,
+def _in_period(alias: str = "a") -> str:
+    """Dated in the period, or undated but fetched on or after its first day."""
+    return (
+        f"({alias}.published_date between :start and :end or ({alias}.published_date is null"
+        f" and coalesce(substr({alias}.fetched_at, 1, 10), '9999') >= :start))"
     )
-    tag_of = {r["id"]: r for r in tagged}
-    story_ids = sorted({r["story_id"] for r in tagged if r["story_id"] is not None})
-    article_ids = set(tag_of)
-    if story_ids:
-        for r in _rows(
-            db,
-            f"select id from articles where story_id in ({_marks(story_ids)})"
-            " and published_date between ? and ?",
-            [*story_ids, start, end],
-        ):
-            article_ids.add(r["id"])
-    ids = sorted(article_ids)
-    arts = (
-        _rows(
-            db,
-            "select a.id, a.story_id, a.source_id, s.name as outlet, a.published, a.title, a.url,"
-            " a.canonical_url, a.raw_sha256, a.warc_file, a.warc_record_id, a.fetched_at"
-            f" from articles a join sources s on s.id = a.source_id where a.id in ({_marks(ids)})"
-            " order by coalesce(a.published, '9999'), a.id",
-            ids,
-        )
-        if ids
-        else []
-    )
-    agencies_of: dict[int, list[str]] = defaultdict(list)
-    if ids:
-        for r in _rows(
-            db,
-            f"select article_id, agency_id from article_agencies where article_id in"
-            f" ({_marks(ids)}) order by agency_id",
-            ids,
-        ):
-            agencies_of[r["article_id"]].append(r["agency_id"])
 
-    groups: dict[str, list[ArticleEntry]] = defaultdict(list)
-    for a in arts:
-        key = str(a["story_id"]) if a["story_id"] is not None else f"a{a['id']}"
+
+class _Section:
+    """The queries and grouping behind one initiative's section."""
+
+    def __init__(
+        self,
+        db: sqlite_utils.Database,
+        init: dict[str, Any],
+        q: ReportQuery,
+        agency_names: dict[str, Agency],
+        base_url: str,
+        max_articles: int | None,
+        check: Callable[[], None],
+    ) -> None:
+        self.db, self.init, self.q = db, init, q
+        self.agency_names, self.base_url = agency_names, base_url
+        self.max_articles, self.check = max_articles, check
+        self.params: dict[str, Any] = {
+            "init": init["id"],
+            "start": q.date_from.isoformat(),
+            "end": q.date_to.isoformat(),
+        }
+        cols = _columns(db, "articles")
+        self.date_source_sql = (
+            "a.published_source" if "published_source" in cols else "null as published_source"
+        )
+
+    def excluded(self) -> tuple[list[ExcludedEntry], set[int]]:
+        """Articles reviewers took out of this initiative or the whole base (in the period)."""
+        sql = f"""
+            select a.id, s.name as outlet, a.published, a.title, a.url, c.reason, c.reviewer,
+              c.action, c.removed
+            from corrections c join articles a on a.id = c.article_id
+            join sources s on s.id = a.source_id
+            where c.status = 'applied' and {_in_period()}
+              and ((c.action = 'exclude_initiative' and c.label_id = :init)
+                   or c.action = 'exclude_article')
+            order by a.published_date is null, a.published_date, a.id"""
+        try:
+            rows = _rows(self.db, sql, self.params)
+        except Exception as exc:  # a knowledge base from before the corrections table
+            if "no such table" not in str(exc):
+                raise
+            return [], set()
+        out: list[ExcludedEntry] = []
+        whole: set[int] = set()
+        for r in rows:
+            if r["action"] == "exclude_article":
+                whole.add(r["id"])
+                removed = json.loads(r["removed"] or "{}")
+                had = {t.get("initiative_id") for t in removed.get("initiative", [])}
+                if self.init["id"] not in had:
+                    continue
+            out.append(
+                ExcludedEntry(
+                    r["id"],
+                    safe_text(r["outlet"]),
+                    r["published"],
+                    safe_text(r["title"] or ""),
+                    r["url"],
+                    safe_text(r["reason"]),
+                    safe_text(r["reviewer"]),
+                    r["action"] == "exclude_article",
+                )
+            )
+        return out, whole | {e.id for e in out}
+
+    def tagged(self) -> list[dict[str, Any]]:
+        params = dict(self.params)
+        agency_clause = ""
+        if self.q.agencies:
+            params.update({f"g{n}": g for n, g in enumerate(self.q.agencies)})
+            agency_clause = (
+                " and exists (select 1 from article_agencies g where g.article_id = a.id"
+                f" and g.agency_id in ({', '.join(f':g{n}' for n in range(len(self.q.agencies)))}))"
+            )
+        return _rows(
+            self.db,
+            "select a.id, a.story_id, a.published_date, ai.evidence, ai.field, ai.rule"
+            " from article_initiatives ai join articles a on a.id = ai.article_id"
+            f" where ai.initiative_id = :init and {_in_period()}{agency_clause}",
+            params,
+        )
+
+    def build(self) -> InitiativeSection:
+        excluded, skip = self.excluded()
+        tagged = [t for t in self.tagged() if t["id"] not in skip]
+        tag_of = {r["id"]: r for r in tagged}
+        story_ids = sorted({r["story_id"] for r in tagged if r["story_id"] is not None})
+        article_ids = set(tag_of)
+        dated_stories: set[int] = set()
+        if story_ids:
+            for r in _rows(
+                self.db,
+                f"select id, story_id, published_date from articles where story_id in"
+                f" ({_marks(story_ids)}) and (published_date between ? and ?"
+                " or (published_date is null and coalesce(substr(fetched_at, 1, 10), '9999') >= ?))",
+                [*story_ids, self.params["start"], self.params["end"], self.params["start"]],
+            ):
+                if r["id"] not in skip:
+                    article_ids.add(r["id"])
+                    if r["published_date"]:
+                        dated_stories.add(r["story_id"])
+            # an undated article whose story is dated, but not in this period, belongs elsewhere
+            elsewhere = {
+                r["story_id"]
+                for r in _rows(
+                    self.db,
+                    f"select distinct story_id from articles where story_id in ({_marks(story_ids)})"
+                    " and published_date is not null",
+                    story_ids,
+                )
+            } - dated_stories
+            if elsewhere:
+                article_ids -= {
+                    r["id"]
+                    for r in _rows(
+                        self.db,
+                        f"select id from articles where story_id in ({_marks(elsewhere)})",
+                        sorted(elsewhere),
+                    )
+                }
+        if self.max_articles is not None and len(article_ids) > self.max_articles:
+            raise ReportTooLarge(
+                f"{self.init['id']}: {len(article_ids)} bài, quá {self.max_articles} bài cho một"
+                f" báo cáo; hãy thu hẹp kỳ báo cáo / {len(article_ids)} articles, more than"
+                f" {self.max_articles} for one report; narrow the period"
+            )
+        if self.max_articles is not None:  # what is left for the report's other sections
+            self.max_articles -= len(article_ids)
+        self.check()
+        tag_of = {i: t for i, t in tag_of.items() if i in article_ids}
+        arts = self.articles(sorted(article_ids))
+        reviewed = applied_for(self.db, sorted(article_ids))
+        agencies_of: dict[int, list[str]] = defaultdict(list)
+        if article_ids:
+            for r in _rows(
+                self.db,
+                f"select article_id, agency_id from article_agencies where article_id in"
+                f" ({_marks(article_ids)}) order by agency_id",
+                sorted(article_ids),
+            ):
+                agencies_of[r["article_id"]].append(r["agency_id"])
+        groups: dict[str, list[tuple[ArticleEntry, str]]] = defaultdict(list)
+        for a in arts:
+            key = str(a["story_id"]) if a["story_id"] is not None else f"a{a['id']}"
+            entry = self.entry(a, tag_of.get(a["id"]), agencies_of.get(a["id"], []))
+            entry.reviewed = [self.note(c) for c in reviewed.get(a["id"], [])]
+            groups[key].append((entry, (a["lead"] or "") + "\n" + (a["text"] or "")))
+        stories = [self.story(key, members) for key, members in groups.items()]
+        self.check()
+        dated = sorted((s for s in stories if s.first_published), key=_story_order)
+        undated = sorted((s for s in stories if not s.first_published), key=_story_order)
+        return self.section(dated, undated, excluded)
+
+    def articles(self, ids: list[int]) -> list[dict[str, Any]]:
+        if not ids:
+            return []
+        return _rows(
+            self.db,
+            "select a.id, a.story_id, a.source_id, s.name as outlet, s.kind as source_kind,"
+            " a.published, a.title, a.url, a.canonical_url, a.raw_sha256, a.warc_file,"
+            " a.warc_offset, a.warc_record_id, a.fetched_at, a.author, a.field_sources,"
+            f" a.lead, a.text, {self.date_source_sql}"
+            f" from articles a join sources s on s.id = a.source_id where a.id in ({_marks(ids)})"
+            " order by a.published is null, a.published, a.id",
+            ids,
+        )
+
+    def entry(
+        self, a: dict[str, Any], tag: dict[str, Any] | None, agencies: list[str]
+    ) -> ArticleEntry:
+        source = a.get("published_source")
+        if not source and a["published"]:
+            try:
+                source = json.loads(a["field_sources"] or "{}").get("published")
+            except (ValueError, AttributeError):
+                source = None
+        archived = bool(a["warc_file"]) and a["warc_offset"] is not None
         entry = ArticleEntry(
             id=a["id"],
             source_id=a["source_id"],
-            outlet=a["outlet"],
+            outlet=safe_text(a["outlet"]),
             published=a["published"],
-            title=a["title"] or "",
+            title=safe_text(a["title"] or ""),
             url=a["url"],
             canonical_url=a["canonical_url"],
             raw_sha256=a["raw_sha256"],
             warc_file=a["warc_file"],
             warc_record_id=a["warc_record_id"],
             fetched_at=a["fetched_at"],
-            tagged=a["id"] in tag_of,
-            agencies=agencies_of.get(a["id"], []),
+            author=safe_text(a["author"]) if a["author"] else None,
+            published_source=source if a["published"] else None,
+            source_kind=a["source_kind"],
+            archive_url=archive_url(self.base_url, a["id"]) if archived else None,
+            tagged=tag is not None,
+            agencies=agencies,
         )
-        if entry.tagged:
-            t = tag_of[a["id"]]
-            entry.quotes.append(Quote(t["evidence"], t["field"], a["id"], a["outlet"]))
-        groups[key].append(entry)
+        if tag is not None:
+            note = "thêm khi rà soát / added by a reviewer" if tag["rule"] == "correction" else None
+            entry.quotes.append(
+                Quote(safe_text(tag["evidence"]), tag["field"], a["id"], entry.outlet, note)
+            )
+        return entry
 
-    stories: list[StoryEntry] = []
-    for key, members in groups.items():
-        members[0].is_original = True  # ordered by publication: the earliest is the original
+    @staticmethod
+    def note(c: dict[str, Any]) -> str:
+        what = {
+            "exclude_initiative": f"bỏ nhãn / tag removed: {c['label_id']}",
+            "exclude_agency": f"bỏ cơ quan / agency removed: {c['label_id']}",
+            "add_initiative": f"thêm nhãn / tag added: {c['label_id']}",
+            "add_agency": f"thêm cơ quan / agency added: {c['label_id']}",
+            "exclude_article": "loại khỏi kho / excluded",
+        }[c["action"]]
+        return safe_text(f"{what} — {c['reason']} ({c['reviewer']})")
+
+    def story(self, key: str, members: list[tuple[ArticleEntry, str]]) -> StoryEntry:
         outlets: list[str] = []
         quotes: list[Quote] = []
         seen_quotes: set[str] = set()
         agency_ids: list[str] = []
-        for m in members:
+        earlier: list[set[str]] = []
+        for n, (m, body) in enumerate(members):
+            m.is_original = n == 0  # ordered by publication: the earliest is the original
+            sh = shingles(body)
+            m.role = role_of(
+                is_original=m.is_original, source_kind=m.source_kind, is_copy=_is_copy(sh, earlier)
+            )
+            earlier.append(sh)
             if m.outlet not in outlets:
                 outlets.append(m.outlet)
             for qt in m.quotes:
@@ -282,99 +345,156 @@ def build_section(
             for g in m.agencies:
                 if g not in agency_ids:
                     agency_ids.append(g)
-        stories.append(
-            StoryEntry(
-                key=key,
-                title=members[0].title,
-                first_published=members[0].published,
-                outlets=outlets,
-                articles=members,
-                quotes=quotes,
-                agencies=[agency_names.get(g, Agency(g, g, g)) for g in sorted(agency_ids)],
-            )
+        articles = [m for m, _ in members]
+        first = next((a.published for a in articles if a.published), None)
+        return StoryEntry(
+            key=key,
+            title=articles[0].title,
+            first_published=first,
+            outlets=outlets,
+            articles=articles,
+            quotes=quotes,
+            agencies=[self.agency_names.get(g, Agency(g, g, g)) for g in sorted(agency_ids)],
         )
-    stories.sort(key=lambda s: (s.first_published or "9999", s.key))
 
-    per_year = {y: (0, 0) for y in range(q.date_from.year, q.date_to.year + 1)}
-    story_years = Counter(int(s.date[:4]) for s in stories if s.date)
-    article_years = Counter(
-        int(a.published[:4]) for s in stories for a in s.articles if a.published
-    )
-    for y in per_year:
-        per_year[y] = (story_years.get(y, 0), article_years.get(y, 0))
+    def section(
+        self, stories: list[StoryEntry], undated: list[StoryEntry], excluded: list[ExcludedEntry]
+    ) -> InitiativeSection:
+        q = self.q
+        everything = stories + undated
+        per_year = {y: (0, 0) for y in range(q.date_from.year, q.date_to.year + 1)}
+        story_years = Counter(int(s.date[:4]) for s in stories if s.date)
+        article_years = Counter(
+            int(a.published[:4]) for s in everything for a in s.articles if a.published
+        )
+        for y in per_year:
+            per_year[y] = (story_years.get(y, 0), article_years.get(y, 0))
 
-    outlet_articles: Counter = Counter()
-    outlet_stories: Counter = Counter()
-    outlet_names: dict[str, str] = {}
-    for s in stories:
-        for sid in {a.source_id for a in s.articles}:
-            outlet_stories[sid] += 1
-        for a in s.articles:
-            outlet_articles[a.source_id] += 1
-            outlet_names[a.source_id] = a.outlet
-    per_outlet = sorted(
-        (
-            OutletCount(sid, outlet_names[sid], outlet_stories[sid], outlet_articles[sid])
-            for sid in outlet_articles
-        ),
-        key=lambda o: (-o.articles, -o.stories, o.name),
-    )
+        outlet_articles: Counter = Counter()
+        outlet_stories: Counter = Counter()
+        outlet_names: dict[str, str] = {}
+        for s in everything:
+            for sid in {a.source_id for a in s.articles}:
+                outlet_stories[sid] += 1
+            for a in s.articles:
+                outlet_articles[a.source_id] += 1
+                outlet_names[a.source_id] = a.outlet
+        per_outlet = sorted(
+            (
+                OutletCount(sid, outlet_names[sid], outlet_stories[sid], outlet_articles[sid])
+                for sid in outlet_articles
+            ),
+            key=lambda o: (-o.articles, -o.stories, o.name),
+        )
+        agency_articles: Counter = Counter()
+        agency_stories: Counter = Counter()
+        for s in everything:
+            for g in s.agencies:
+                agency_stories[g.id] += 1
+            for a in s.articles:
+                for g in a.agencies:
+                    agency_articles[g] += 1
+        names = self.agency_names
+        agency_counts = sorted(
+            (
+                AgencyCount(names.get(g, Agency(g, g, g)), agency_articles[g], agency_stories[g])
+                for g in agency_articles
+            ),
+            key=lambda c: (-c.articles, -c.stories, c.agency.id),
+        )
+        return InitiativeSection(
+            id=self.init["id"],
+            name_vi=safe_text(self.init["name_vi"]),
+            name_en=safe_text(self.init["name_en"]),
+            kind=self.init["kind"],
+            stories=stories,
+            per_year=per_year,
+            per_outlet=per_outlet,
+            agencies=agency_counts,
+            undated=undated,
+            excluded=excluded,
+        )
 
-    agency_articles: Counter = Counter()
-    agency_stories: Counter = Counter()
-    for s in stories:
-        for g in s.agencies:
-            agency_stories[g.id] += 1
-        for a in s.articles:
-            for g in a.agencies:
-                agency_articles[g] += 1
-    agency_counts = sorted(
-        (
-            AgencyCount(agency_names.get(g, Agency(g, g, g)), agency_articles[g], agency_stories[g])
-            for g in agency_articles
-        ),
-        key=lambda c: (-c.articles, -c.stories, c.agency.id),
-    )
-    return InitiativeSection(
-        id=init["id"],
-        name_vi=init["name_vi"],
-        name_en=init["name_en"],
-        kind=init["kind"],
-        stories=stories,
-        per_year=per_year,
-        per_outlet=per_outlet,
-        agencies=agency_counts,
-    )
+
+def _story_order(s: StoryEntry) -> tuple[str, str]:
+    return (s.first_published or "9999", s.key)
 
 
-def build_report(db: sqlite_utils.Database, q: ReportQuery) -> Report:
-    """Every requested initiative's section; with no initiative given, those with coverage."""
+def _is_copy(sh: set[str], earlier: list[set[str]]) -> bool:
+    """Near-duplicate text of an earlier member (the rule `stories` clusters copies by)."""
+    if len(sh) < MIN_SHINGLES:
+        return False
+    for other in earlier:
+        if len(other) < MIN_SHINGLES:
+            continue
+        inter = len(sh & other)
+        if inter / len(sh | other) >= DUPLICATE_JACCARD:
+            return True
+        if inter / min(len(sh), len(other)) >= DUPLICATE_CONTAINMENT:
+            return True
+    return False
+
+
+def kb_version(db: sqlite_utils.Database) -> str:
+    """What the report was built from: package version, last run, articles, tagger version."""
+    try:
+        package = metadata.version("hanoi-creative-kb")
+    except metadata.PackageNotFoundError:
+        package = "?"
+    parts = [f"hanoi-creative-kb {package}"]
+    run = db.execute(
+        "select id, coalesce(finished_at, started_at) from runs order by started_at desc limit 1"
+    ).fetchone()
+    if run:
+        parts.append(f"lần chạy / run {run[0]} ({format_date_vi(run[1])})")
+    n, tagger = db.execute("select count(*), max(tagger_version) from articles").fetchone()
+    parts.append(f"{n} bài / articles")
+    if tagger:
+        parts.append(f"tagger {tagger}")
+    return " · ".join(parts)
+
+
+def build_report(
+    db: sqlite_utils.Database,
+    q: ReportQuery,
+    *,
+    base_url: str = DEFAULT_BASE_URL,
+    max_articles: int | None = None,
+    check: Callable[[], None] | None = None,
+) -> Report:
+    """Every requested initiative's section; with no initiative given, those with coverage.
+
+    `check` is called between steps (the web page passes one that raises when its time budget
+    is spent); `max_articles` bounds the whole report (every section together; the web page
+    passes its limit, the command line has none).
+    """
     names = _agency_names(db)
-    unknown = set(q.agencies) - set(names)
+    unknown = sorted(set(q.agencies) - set(names))
     if unknown:
-        raise ValueError(f"unknown agency id(s): {', '.join(sorted(unknown))}")
-    sections = [build_section(db, init, q, names) for init in _initiatives(db, q)]
+        raise ValueError(
+            f"không có cơ quan / unknown agency id(s): {', '.join(unknown)}."
+            f" Mã hợp lệ / valid ids: {', '.join(names)}"
+        )
+    step = check or (lambda: None)
+    sections = []
+    left = max_articles  # for the whole report, every section together
+    for init in _initiatives(db, q):
+        section = _Section(db, init, q, names, base_url, left, step)
+        sections.append(section.build())
+        left = section.max_articles
     if not q.initiatives:
-        sections = [s for s in sections if s.stories]
+        sections = [s for s in sections if s.all_stories or s.excluded]
     return Report(
         query=q,
         generated_at=now_vn().replace(microsecond=0).isoformat(),
         sections=sections,
         agency_filter=[names[a] for a in q.agencies],
+        base_url=base_url,
+        kb_version=kb_version(db),
+        agency_names=names,
     )
 
 
 def unassigned_articles(db: sqlite_utils.Database) -> int:
     """Articles no clustering has seen yet (the report then counts each as its own story)."""
     return db.execute("select count(*) from articles where story_id is null").fetchone()[0]
-
-
-def format_date_vi(iso: str | None) -> str:
-    """Day-first, as Vietnamese readers write it: 11/11/2023."""
-    if not iso:
-        return ""
-    try:
-        d = datetime.fromisoformat(iso)
-    except ValueError:
-        return iso[:10]
-    return f"{d.day:02d}/{d.month:02d}/{d.year}"

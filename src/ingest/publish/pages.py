@@ -197,6 +197,7 @@ async def article_page(request: Any, datasette: Any) -> Response:
         field_tags = [t for t in tags if t["field"] == name]
         fields[name] = highlight_field(article.get(name) or "", field_tags)
     archived = bool(article.get("warc_file")) and article.get("warc_offset") is not None
+    reviews = await article_reviews(db, article_id)
     return Response.html(
         await datasette.render_template(
             "kb_article.html",
@@ -206,11 +207,26 @@ async def article_page(request: Any, datasette: Any) -> Response:
                 "initiative_tags": [t for t in tags if t["kind"] == "initiative"],
                 "agency_tags": [t for t in tags if t["kind"] == "agency"],
                 "archived": archived,
+                "reviews": reviews,
                 "database": dbname,
             },
             request=request,
         )
     )
+
+
+REVIEWS_SQL = """
+select action, label_id, evidence, reason, reviewer, reviewed_on, status, problem
+from corrections where article_id = :id order by id
+"""
+
+
+async def article_reviews(db: Any, article_id: int) -> list[dict[str, Any]]:
+    """The reviewers' corrections of one article (corrections.yaml), for its page."""
+    tables = await db.table_names()
+    if "corrections" not in tables:
+        return []
+    return [dict(r) for r in await db.execute(REVIEWS_SQL, {"id": article_id})]
 
 
 # ---------------------------------------------------------------------------------------------

@@ -3,7 +3,8 @@
 Registered through the package entry point (`[project.entry-points.datasette]`). What each hook
 does lives where its job is: the SQL functions in `sql_functions`, the id-list facets and
 filters in `facets`, the search, article and archive pages in `pages`, the evidence report in
-`report_page`, and the served database's name in `settings`.
+`report_page`, the canned queries' date parameters in `dates`, the CSV exports' BOM and
+formula guard in `csv_export`, and the served database's name in `settings`.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from datasette import hookimpl
 from jinja2 import ChoiceLoader, FileSystemLoader
 from markupsafe import Markup, escape
 
-from . import facets, pages, report_page, sql_functions, timeline_page
+from . import csv_export, dates, facets, pages, report_page, sql_functions, timeline_page
 from .settings import kb_database_name
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
@@ -25,6 +26,18 @@ TEMPLATES_DIR = Path(__file__).parent / "templates"
 def prepare_connection(conn: Any) -> None:
     """trylast, so our escape_fts replaces Datasette's own."""
     sql_functions.register_functions(conn)
+
+
+@hookimpl
+def register_magic_parameters(datasette: Any) -> list[tuple[str, Any]]:
+    """:_since_<field> / :_until_<field>: a canned query's date bounds, checked (`dates`)."""
+    return dates.magic_parameters()
+
+
+@hookimpl
+def asgi_wrapper(datasette: Any) -> Any:
+    """CSV downloads with a BOM and formula injection neutralised (`csv_export`)."""
+    return csv_export.wrap
 
 
 @hookimpl

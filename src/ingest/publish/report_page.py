@@ -1,17 +1,20 @@
-"""The evidence report page for one initiative and period at `/-/report`.
+"""The evidence report as a page of the site: `/-/report`.
 
-`/-/report?initiative=design_festival&from=2019&to=2026` returns the same HTML as
-`ingest report --format html` (same `build_report`, same renderer), so a researcher can open it
-from the browser and print it. `&format=md|csv|docx` downloads the other formats. Without
-parameters the page shows a small form. `agency=ID` (repeatable) filters by agency.
+The page uses Datasette's layout and menu (`kb_report.html` extends `base.html`): a form to
+choose initiatives and agencies by name and a period in any of the four date forms, quick
+links to each initiative's years, and, once asked, a preview of the report with download
+buttons (DOCX, PDF-ready HTML, CSV, Markdown, JSON) that carry every filter of the preview.
+The preview and each download come from the same `build_report` as `ingest report`, so the
+numbers agree everywhere.
 
-The route, the menu link and the `report_url` cell link are registered by `plugin`. The work
-runs in Datasette's read thread (`execute_fn`), on the read-only connection, so the page never
-writes.
+Work is bounded (`report_budget`, `report_job`): reports build in worker processes with a
+private read-only connection, within a time budget and a size limit, answering 400 for a
+request that asks too much and 503 when busy or out of time, so no report request can hold up
+the rest of the site. The archive links are absolute, from the plugin setting `base_url` (the public
+address) or else the address the page was requested at.
 
-From a canned query, select a column named `report_url` holding
-`'/-/report?initiative=' || :initiative || '&from=' || :date_from || '&to=' || :date_to`
-and `report_link` renders it as a link to the page (see docs/evidence-report.md).
+From a canned query, a column named `report_url` holding a `/-/report?...` path renders as a
+link to the page (`report_link`; the `evidence_report` query in metadata.yml does this).
 """
 
 from __future__ import annotations
@@ -23,165 +26,143 @@ import sqlite_utils
 from datasette.utils.asgi import Response
 from markupsafe import Markup
 
-from ..evidence.render import (
-    L,
-    charts_for,
-    render_csv,
-    render_docx,
-    render_html,
-    render_markdown,
-)
-from ..evidence.report import ReportQuery, build_report, parse_period
+from ..evidence.citation import check_base_url
+from ..evidence.period import HINT
+from ..evidence.render import MEDIA_TYPES
+from ..evidence.report import ReportTooLarge
 from . import monitoring_page
-from .settings import kb_database_name
+from .report_budget import Budget, Busy, Limits, OutOfTime, pool
+from .report_form import (
+    ROUTE,
+    ReportArgs,
+    download_links,
+    file_name,
+    load_choices,
+    quick_picks,
+    validate,
+)
+from .report_job import Job, build, run_job
+from .settings import PLUGIN_NAME, kb_database_name
 
-ROUTE = "/-/report"
 LINK_LABEL = "Báo cáo bằng chứng / Evidence report"
 REPORT_URL_COLUMN = "report_url"
-# The canned query for metadata.yml (databases.kb.queries.evidence_report): one row per story
-# with a `report_url` that `render_cell` below turns into a link to the full report.
-CANNED_QUERY_NAME = "evidence_report"
-CANNED_QUERY: dict[str, Any] = {
-    "title": "Báo cáo bằng chứng cho một sáng kiến / Evidence report for an initiative",
-    "description": (
-        "Các câu chuyện về một sáng kiến trong khoảng thời gian, kèm liên kết tới báo cáo đầy đủ"
-        " để in hoặc tải về (md, csv, docx). Ngày dạng YYYY, YYYY-MM hoặc YYYY-MM-DD. /"
-        " Stories about one initiative in a period, with a link to the full report to print or"
-        " download. Dates as YYYY, YYYY-MM or YYYY-MM-DD."
-    ),
-    "params": ["initiative", "date_from", "date_to"],
-    "sql": """select '/-/report?initiative=' || :initiative || '&from=' || :date_from
-    || '&to=' || :date_to as report_url,
-  coalesce(st.id, 'a' || a.id) as story, min(a.published_date) as first_published,
-  coalesce(st.title, min(a.title)) as title, count(distinct a.source_id) as outlets,
-  count(distinct a.id) as articles, min(ai.evidence) as quote
-from article_initiatives ai
-join articles a on a.id = ai.article_id
-left join stories st on st.id = a.story_id
-where ai.initiative_id = :initiative
-  and a.published_date >= :date_from
-  and substr(a.published_date, 1, length(:date_to)) <= :date_to
-group by coalesce(st.id, 'a' || a.id)
-order by first_published""",
-}
-CONTENT_TYPES = {
-    "html": "text/html; charset=utf-8",
-    "md": "text/markdown; charset=utf-8",
-    "csv": "text/csv; charset=utf-8",
-    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-}
+RETRY_AFTER_S = 30
+GRACE_S = 10  # beyond the worker's own budget, before the page gives up waiting
 
 
-def report_url(initiative: str, date_from: str, date_to: str, fmt: str = "html") -> str:
-    """The page's path for one initiative and period (for links from canned queries and docs)."""
-    from urllib.parse import urlencode
-
-    params = {"initiative": initiative, "from": date_from, "to": date_to}
-    if fmt != "html":
-        params["format"] = fmt
-    return f"{ROUTE}?{urlencode(params)}"
-
-
-def _form(initiatives: list[tuple[str, str, str]], args: dict[str, str], action: str) -> str:
-    """The on-screen form (hidden when printing); every value escaped."""
-    chosen = args.get("initiative", "")
-    options = "".join(
-        f'<option value="{escape(i)}"{" selected" if i == chosen else ""}>'
-        f"{escape(vi)} ({escape(en)})</option>"
-        for i, vi, en in initiatives
-    )
-    return (
-        f'<form method="get" action="{escape(action)}">'
-        f"<label>{escape(L['initiative'])} <select name='initiative'>{options}</select></label> "
-        f"<label>Từ (From) <input name='from' size='10' value='{escape(args.get('from', ''))}'>"
-        f"</label> <label>Đến (To) <input name='to' size='10' "
-        f"value='{escape(args.get('to', ''))}'></label> "
-        "<label>Định dạng (Format) <select name='format'>"
-        + "".join(
-            f"<option{' selected' if args.get('format', 'html') == f else ''}>{f}</option>"
-            for f in ("html", "md", "csv", "docx")
-        )
-        + "</select></label> <label><input type='checkbox' name='monitoring' value='1'"
-        + (" checked" if args.get("monitoring") else "")
-        + "> Hồ sơ giám sát theo hoạt động (Monitoring dossier)</label>"
-        + " <button type='submit'>Lập báo cáo (Build)</button></form>"
-    )
-
-
-def _error(message: str, status: int = 400) -> Response:
-    return Response.html(
-        f"<!DOCTYPE html><html lang='vi'><meta charset='utf-8'><p>{escape(message)}</p></html>",
-        status=status,
-    )
+def base_url(datasette: Any, request: Any) -> str:
+    """The public address archive links start with: the `base_url` setting, else this server."""
+    configured = (datasette.plugin_config(PLUGIN_NAME) or {}).get("base_url")
+    if configured:
+        return check_base_url(configured)
+    return check_base_url(datasette.absolute_url(request, datasette.urls.path("/")))
 
 
 async def report_page(request: Any, datasette: Any) -> Response:
-    db = datasette.get_database(kb_database_name(datasette))
-    initiatives = [
-        (r["id"], r["name_vi"], r["name_en"])
-        for r in (
-            await db.execute(
-                "select id, name_vi, name_en from initiatives"
-                " order by case kind when 'initiative' then 0 else 1 end, rowid"
+    dbname = kb_database_name(datasette)
+    db = datasette.get_database(dbname)
+    limits = Limits.from_config(datasette.plugin_config(PLUGIN_NAME))
+    choices = await load_choices(db)
+    args = ReportArgs.from_request(request)
+    path = datasette.urls.path(ROUTE)
+    context: dict[str, Any] = {
+        "args": args,
+        "choices": choices,
+        "quick": quick_picks(choices, path),
+        "hint": HINT,
+        "action": path,
+        "database": dbname,
+        "errors": [],
+        "report_html": None,
+        "articles": None,
+        "downloads": [],
+    }
+    if not args.submitted:
+        return await _page(datasette, request, context)
+    problems, period = validate(args, choices)
+    if problems or period is None:
+        return await _page(datasette, request, {**context, "errors": problems}, 400)
+    if request.args.get("monitoring"):  # the activity dossier instead (issue 18)
+        return await monitoring_page.dossier_response(
+            request,
+            datasette,
+            {
+                "from": period[0].isoformat(),
+                "to": period[1].isoformat(),
+                "format": "html" if args.fmt == "preview" else args.fmt,
+            },
+            f'<p><a href="{escape(path)}">← {escape(LINK_LABEL)}</a></p>',
+        )
+    job = Job(
+        db_path=db.path or "",
+        date_from=period[0],
+        date_to=period[1],
+        initiatives=tuple(args.initiatives),
+        agencies=tuple(args.agencies),
+        fmt=args.fmt,
+        base_url=base_url(datasette, request),
+        max_articles=limits.max_articles,
+        time_limit_s=limits.time_limit_s,
+    )
+    try:
+        if db.path:
+            result = await pool(limits.concurrency).run(
+                run_job, job, timeout=limits.time_limit_s + GRACE_S
             )
-        ).rows
-    ]
-    args = {k: request.args.get(k, "") for k in ("initiative", "from", "to", "format")}
-    args["monitoring"] = request.args.get("monitoring", "")
-    action = datasette.urls.path(ROUTE)
-    form = _form(initiatives, args, action)
-    if args["monitoring"] and args["from"] and args["to"]:  # the activity dossier (issue 18)
-        return await monitoring_page.dossier_response(request, datasette, args, form)
-    if not (args["initiative"] and args["from"] and args["to"]):
-        page = (
-            "<!DOCTYPE html><html lang='vi'><head><meta charset='utf-8'>"
-            f"<title>{escape(L['title'])}</title></head><body><h1>{escape(L['title'])}</h1>"
-            f"{form}</body></html>"
+        else:  # an in-memory database has no file for a worker to open
+            budget = Budget(limits.time_limit_s)
+            result = await db.execute_fn(
+                lambda conn: build(sqlite_utils.Database(conn), job, budget)
+            )
+    except Busy:
+        return await _unavailable(
+            datasette,
+            request,
+            context,
+            "máy chủ đang lập báo cáo khác / the server is busy with other reports",
         )
-        return Response.html(page)
-    fmt = args["format"] or "html"
-    if fmt not in CONTENT_TYPES:
-        return _error(f"unknown format {fmt!r}")
-    try:
-        start, end = parse_period(args["from"], args["to"])
-    except ValueError as exc:
-        return _error(f"bad period: {exc}")
-    query = ReportQuery(
-        start,
-        end,
-        tuple(request.args.getlist("initiative")),
-        tuple(a for a in request.args.getlist("agency") if a),
-    )
-
-    def build(conn: Any) -> bytes | str:
-        report = build_report(sqlite_utils.Database(conn), query)
-        if fmt == "csv":
-            return render_csv(report)
-        if fmt == "md":
-            return render_markdown(report)
-        charts = charts_for(report)
-        if fmt == "docx":
-            return render_docx(report, charts)
-        return render_html(
-            report,
-            charts,
-            nav_html=form,
-            archive_link=lambda i: datasette.urls.path(f"/-/archive/{i}"),
+    except OutOfTime:
+        return await _unavailable(
+            datasette,
+            request,
+            context,
+            "báo cáo cần quá nhiều thời gian; hãy thu hẹp kỳ báo cáo hoặc chọn ít sáng kiến"
+            " hơn / the report took too long; narrow the period or choose fewer initiatives",
         )
-
-    try:
-        body = await db.execute_fn(build)
-    except ValueError as exc:
-        return _error(str(exc))
-    headers = {}
-    if fmt != "html":
-        name = f"evidence-{args['initiative']}-{start.isoformat()}-{end.isoformat()}.{fmt}"
-        headers["content-disposition"] = f'attachment; filename="{name}"'
-    return Response(
-        body if isinstance(body, str | bytes) else str(body),
-        content_type=CONTENT_TYPES[fmt],
-        headers=headers,
+    except (ReportTooLarge, ValueError) as exc:
+        return await _page(datasette, request, {**context, "errors": [str(exc)]}, 400)
+    fmt, body = args.fmt, result.body
+    if fmt != "preview":
+        name = file_name(args, period, fmt)
+        return Response(
+            body,
+            content_type=MEDIA_TYPES[fmt],
+            headers={"content-disposition": f'attachment; filename="{name}"'},
+        )
+    context.update(
+        articles=result.articles,
+        report_html=Markup(body),  # built by render_html_body, which escapes every value
+        downloads=download_links(args, path),
     )
+    return await _page(datasette, request, context)
+
+
+async def _page(
+    datasette: Any, request: Any, context: dict[str, Any], status: int = 200
+) -> Response:
+    html = await datasette.render_template("kb_report.html", context, request=request)
+    return Response.html(html, status=status)
+
+
+async def _unavailable(datasette: Any, request: Any, context: dict[str, Any], why: str) -> Response:
+    response = await _page(
+        datasette,
+        request,
+        {**context, "errors": [f"{why}. Hãy thử lại sau / try again later."]},
+        503,
+    )
+    response.headers["retry-after"] = str(RETRY_AFTER_S)
+    return response
 
 
 def report_link(value: Any, column: str, datasette: Any) -> Markup | None:

@@ -5,6 +5,8 @@ box and the pages all fold, match and cut passages the same way.
 - ``vn_fts_query(q [, form])``: a safe FTS5 MATCH expression from what a person typed.
 - ``vn_passage(text, q [, width [, folded]])``: the passage of the original text that best
   matches the query.
+- ``vn_date_from(d)`` / ``vn_date_to(d)``: the first / last day of a typed date (2023, 2023-11,
+  2023-11-11 or 11/11/2023) as ISO, NULL when blank (`dates`).
 - ``escape_fts(q)``: replaced by the unranked form of ``vn_fts_query`` so the table search box
   (``?_search=``) finds exactly what the search page finds.
 """
@@ -14,6 +16,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..text.textnorm import fold
+from .dates import sql_date_from, sql_date_to
 from .passages import vn_passage
 from .search_query import vn_fts_query, vn_fts_tiers
 
@@ -63,6 +66,8 @@ def register_functions(conn: Any) -> None:
     conn.create_function("vn_passage", 2, _sql_passage, deterministic=True)
     conn.create_function("vn_passage", 3, _sql_passage, deterministic=True)
     conn.create_function("vn_passage", 4, _sql_passage, deterministic=True)
+    conn.create_function("vn_date_from", 1, sql_date_from, deterministic=True)
+    conn.create_function("vn_date_to", 1, sql_date_to, deterministic=True)
     # the table's ?_search= filters and sorts by date: the unranked form, same matches
     conn.create_function("escape_fts", 1, _sql_fts_filter, deterministic=True)
     conn.execute(f"pragma mmap_size = {MMAP_BYTES}")

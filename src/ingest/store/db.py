@@ -168,6 +168,29 @@ def m004_story_signatures(db: sqlite_utils.Database) -> None:
 
 
 @migrations()
+def m006_corrections(db: sqlite_utils.Database) -> None:
+    """Reviewers' corrections from corrections.yaml, kept with what each one changed, so they are
+    re-applied whenever an article is loaded or reprocessed and can be withdrawn exactly."""
+    db.execute(
+        """create table if not exists corrections (
+            id integer primary key,
+            url text not null,           -- the article, as in corrections.yaml (canonicalised)
+            action text not null,
+            -- exclude_initiative | exclude_agency | exclude_article | add_initiative | add_agency
+            label_id text not null default '',  -- initiative or agency id ('' for a whole article)
+            evidence text,               -- add_*: the sentence of the article proving the tag
+            reason text not null, reviewer text not null, reviewed_on text,
+            article_id integer,          -- the article it applies to, once it is in the KB
+            status text not null default 'pending',  -- pending | applied | invalid
+            problem text,                -- why it could not be applied
+            removed text,                -- JSON: what it took away (restored if withdrawn)
+            applied_at text,
+            unique (url, action, label_id))"""
+    )
+    db.execute("create index if not exists idx_corrections_article on corrections(article_id)")
+
+
+@migrations()
 def m007_activities(db: sqlite_utils.Database) -> None:
     """The activity timeline (ingest.evidence.activities): one row per activity, its facts with
     their quotes and offsets, and which stories it was read from. `activity_stories.story_id`

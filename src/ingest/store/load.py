@@ -19,6 +19,7 @@ from ..crawl.discover import DiscoveryReport
 from ..crawl.lastmod import changed_since, later_date
 from ..models import ArticleRecord, Tag
 from ..stages import article_key, classification_summary, content_sha256
+from .corrections import apply_corrections
 from .db import index_article
 
 QUARANTINE_STATUSES = {401, 403, 404, 410, 451}
@@ -210,6 +211,7 @@ def save_article(db: sqlite_utils.Database, rec: ArticleRecord, source: Source) 
         )
         db["articles"].update(article_id, row)
     write_tags(db, article_id, cls)
+    apply_corrections(db, article_id, fresh=True)  # reviewers' corrections outlast re-tagging
     index_article(db, article_id, row)
     return article_id, status
 
