@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 SourceKind = Literal["news", "government", "party", "international"]
 DEFAULT_USER_AGENT = "HanoiCreativeKB/0.1 (+{contact})"
+MAX_RECHECK = 500
 
 
 class ConfigError(Exception):
@@ -43,10 +44,17 @@ class Strict(BaseModel):
 
 
 class Politeness(Strict):
-    """Per-source crawl manners; defaults are deliberately slow for real sites."""
+    """Per-source crawl manners; defaults are deliberately slow for real sites (the README's
+    promise: two seconds between requests and one connection per host)."""
 
-    min_delay: float = Field(1.0, ge=0, description="seconds between requests to one host")
-    concurrency: int = Field(2, ge=1, le=16, description="parallel requests to one host")
+    min_delay: float = Field(2.0, ge=0, description="seconds between requests to one host")
+    concurrency: int = Field(1, ge=1, le=16, description="parallel requests to one host")
+    max_crawl_delay: float = Field(
+        60.0,
+        ge=0,
+        description="robots.txt Crawl-delay is honoured up to this many seconds (a larger value"
+        " is honoured at this value and flagged)",
+    )
     timeout: float = Field(20.0, gt=0)
     max_bytes: int = Field(10_000_000, gt=0, description="abort a response past this size")
     max_redirects: int = Field(5, ge=0, le=20)
@@ -117,6 +125,13 @@ class Source(Strict):
     enabled: bool = True
     politeness: Politeness = Politeness()
     extract: ExtractOverrides = ExtractOverrides()
+    sitemap_recheck: int = Field(
+        3,
+        ge=0,
+        le=MAX_RECHECK,
+        description="newest child sitemaps asked again every night (a conditional GET) even"
+        " when their index is unchanged: the current shard grows while the index stays the same",
+    )
     hook: str | None = None  # optional "module:function" site hook
     notes: str | None = None
 
