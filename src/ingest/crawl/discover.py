@@ -633,6 +633,8 @@ class Discoverer:
         self.report.crawl_delay = self.f.crawl_delay(home_netloc)
         if not allowed and self.report.robots_state == "ok":
             self.report.robots_blocked.append(self.s.home)
+        if self.report.robots_state == "missing" and self.report.robots_error:
+            self.report.errors.append(f"{home_netloc}/robots.txt: {self.report.robots_error}")
         return [
             sm
             for sm in self.f.robots_sitemaps(home_netloc)

@@ -120,6 +120,7 @@ class Fetcher:
                 max_connections=self._max_conns * 4, max_keepalive_connections=self._max_conns * 4
             ),
             trust_env=False,
+            event_hooks={"response": [_keep_location]},
         )
         return self
 
@@ -179,7 +180,8 @@ class Fetcher:
                         digest.update(chunk)
                         if len(raw) > policy.max_bytes:
                             raise TooLarge(f"body exceeds {policy.max_bytes} bytes")
-                    status, hdrs = r.status_code, list(r.headers.multi_items())
+                    status = r.status_code
+                    hdrs = r.extensions.get(RAW_HEADERS) or list(r.headers.multi_items())
                     encoding = r.headers.get("content-encoding", "")
         raw_bytes = bytes(raw)
         body = decode_content(raw_bytes, encoding, policy.max_bytes)
@@ -415,6 +417,18 @@ class Fetcher:
         result.retry_at = (now_vn() + timedelta(seconds=seconds)).replace(microsecond=0).isoformat()
         result.error = f"{host.deferred_reason or 'site asked to wait'}; next try {result.retry_at}"
         return result
+
+
+RAW_HEADERS = "ingest_raw_headers"
+
+
+async def _keep_location(response: httpx.Response) -> None:
+    """Redirects are ours to follow (scope, loops, unsafe targets): httpx must not even parse
+    the Location, because a `javascript:` or malformed one raises InvalidURL before we see the
+    response. The headers as received are kept aside and Location is removed from httpx's view."""
+    if 300 <= response.status_code < 400 and "location" in response.headers:
+        response.extensions[RAW_HEADERS] = list(response.headers.multi_items())
+        del response.headers["location"]
 
 
 def _join(base: str, location: str) -> str | None:

@@ -28,7 +28,7 @@ MISSING_DATE_SHARE = 0.5
 LAYOUT_MISSING_SHARE = 0.5
 MIN_ARTICLE_CHARS = 200  # shortest sample article: 306; a JS shell's menu text: under 100
 PAGE_DATED_HISTORY = 50  # earlier articles looked at to tell "dates vanished" from "never had"
-NAMED_URLS = 3  # refused URLs named in a health flag (the rest are counted)
+NAMED_URLS = 8  # refused URLs named in a health flag (the rest are counted)
 
 STATUS_RANK = {"ok": 0, "warning": 1, "degraded": 2, "broken": 3}
 
@@ -99,7 +99,7 @@ class SourceRun:
             self.robots_error = report.robots_error or "robots.txt answered a server error"
         self.crawl_delay = report.crawl_delay or self.crawl_delay
         self.refused += len(report.refused)
-        self.refused_urls += [f"{url} ({why})" for url, why in report.refused]
+        self.refused_urls += [f"{printable(url, 120)} ({why})" for url, why in report.refused]
         self.deferred_why += [why for _, _, why in report.deferred]
         self.crashed += report.crashed
 
@@ -126,7 +126,7 @@ class SourceRun:
             if cause := failure_cause(rec):
                 self.causes[cause] += 1
             if res.outcome in ("invalid_url", "unsafe_redirect"):
-                self.refused_urls.append(f"{printable(rec.url)} ({res.error})")
+                self.refused_urls.append(f"{printable(rec.url, 120)} ({res.error})")
 
     def crash(self, message: str) -> None:
         """An unexpected failure of this source's discovery or of one of its batches."""
