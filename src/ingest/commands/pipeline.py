@@ -137,22 +137,30 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def cmd_reprocess(args: argparse.Namespace) -> int:
-    from ..reprocess import reprocess
-    from ..store.db import connect
+    from ..reprocess import replay, reprocess
+    from ..store.db import connect, sync_sources
 
     validate(args.sources, args.taxonomy)
     cfg = load_sources(args.sources)
-    db = connect(args.db)
     raw = args.raw_dir or str(Path(args.db).parent / "raw")
+    if args.replay and not Path(raw).is_dir():
+        print(f"error: no archive at {raw} (give --raw-dir)", file=sys.stderr)
+        return 2
+    db = connect(args.db)
     from ..store.lock import WriterLock
 
     with WriterLock(args.db):
         from ..tag.taxonomy import load_taxonomy, sync_taxonomy
 
         sync_taxonomy(db, load_taxonomy(args.taxonomy))
-        counts = reprocess(
-            db, cfg, args.taxonomy, raw, source_id=args.source, article_ids=args.id or None
-        )
+        if args.replay:
+            with db.atomic():
+                sync_sources(db, cfg.sources)
+            counts = replay(db, cfg, args.taxonomy, raw, source_id=args.source)
+        else:
+            counts = reprocess(
+                db, cfg, args.taxonomy, raw, source_id=args.source, article_ids=args.id or None
+            )
         from ..evidence.stories import assign_stories
 
         assign_stories(db)  # re-extracted text may join or leave stories
@@ -192,4 +200,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     _common(p)
     p.add_argument("--source", help="only this source")
     p.add_argument("--id", type=int, action="append", help="only these article ids")
+    p.add_argument(
+        "--replay",
+        action="store_true",
+        help="rebuild from the archive alone, discovery included (robots.txt, feeds, sitemaps,"
+        " listings, then articles, run by run); --db may be a new file",
+    )
     p.set_defaults(func=cmd_reprocess)
