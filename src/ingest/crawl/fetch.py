@@ -163,6 +163,8 @@ class Fetcher:
         assert self._client is not None
         host = self._host(netloc_of(url), policy)
         async with self._global, host.turn():
+            if host.deferred() is not None:  # asked to stay away while this request waited
+                raise _HostDeferred()
             fetched_at = now_vn()
             timeout = httpx.Timeout(policy.timeout)
             async with asyncio.timeout(policy.timeout * 3):
@@ -342,6 +344,8 @@ class Fetcher:
             except TooLarge as exc:
                 result.outcome, result.error = "too_large", str(exc)
                 return result
+            except _HostDeferred:
+                return self._deferred(result, host, host.deferred() or 0.0)
             except (httpx.TransportError, TimeoutError) as exc:
                 err = f"{type(exc).__name__}: {exc}".strip().rstrip(":")
                 if attempt < policy.retries:
@@ -417,6 +421,10 @@ class Fetcher:
         result.retry_at = (now_vn() + timedelta(seconds=seconds)).replace(microsecond=0).isoformat()
         result.error = f"{host.deferred_reason or 'site asked to wait'}; next try {result.retry_at}"
         return result
+
+
+class _HostDeferred(Exception):
+    """The host's Retry-After arrived while a request waited for its turn."""
 
 
 RAW_HEADERS = "ingest_raw_headers"
