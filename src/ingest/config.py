@@ -117,6 +117,9 @@ class Source(Strict):
     home: str
     feeds: list[str] = []
     sitemaps: list[str] = []
+    # sitemaps walked only by `ingest backfill` (e.g. an index of monthly shards back to 2010,
+    # too big to read every night), newest first, down to the backfill's --since month
+    backfill_sitemaps: list[str] = []
     listings: list[Listing] = []
     search: Search | None = None
     hosts: list[str] = []  # hosts in scope; defaults to the hosts of home, feeds and sitemaps
@@ -140,7 +143,7 @@ class Source(Strict):
     def _home(cls, v: str) -> str:
         return _check_url(v)
 
-    @field_validator("feeds", "sitemaps")
+    @field_validator("feeds", "sitemaps", "backfill_sitemaps")
     @classmethod
     def _urls(cls, v: list[str]) -> list[str]:
         return [_check_url(u) for u in v]
@@ -160,7 +163,13 @@ class Source(Strict):
         """Hosts (with port when not default) this source may fetch from."""
         if self.hosts:
             return {h.lower() for h in self.hosts}
-        urls = [self.home, *self.feeds, *self.sitemaps, *(lst.url for lst in self.listings)]
+        urls = [
+            self.home,
+            *self.feeds,
+            *self.sitemaps,
+            *self.backfill_sitemaps,
+            *(lst.url for lst in self.listings),
+        ]
         return {urlsplit(u).netloc.lower() for u in urls}
 
 

@@ -234,3 +234,48 @@ def test_child_sitemap_state_is_in_the_cache_rows(tmp_path: Path):
     rows = load.source_cache(db, src)
     assert rows["https://bao.test/sm/1.xml"]["parent"] == "https://bao.test/sitemap.xml"
     assert rows["https://bao.test/sm/1.xml"]["lastmod"] == "2024-01-31"
+
+
+def test_backfill_sitemaps_are_walked_by_a_backfill_only_newest_first_down_to_since():
+    """VietnamPlus's index of monthly shards: a backfill reads the months back to --since,
+    newest first (the months are named in the URLs, the index gives no lastmod); a nightly run
+    never touches it."""
+    from datetime import date
+
+    months = [f"2019-{m}" for m in range(6, 13)] + [f"2020-{m}" for m in range(1, 4)]
+    with LoopbackServer() as srv:
+        kids = "".join(
+            f"<sitemap><loc>{srv.base}/sitemaps/news-{m}.xml</loc></sitemap>" for m in months
+        )
+        srv.routes["/sitemap.xml"] = lambda h: send(
+            h, 200, f"<sitemapindex>{kids}</sitemapindex>".encode()
+        )
+        srv.routes["/rss"] = lambda h: send(h, 200, b"<rss><channel></channel></rss>")
+        srv.routes["*"] = lambda h: send(
+            h,
+            200,
+            f"<urlset><url><loc>{srv.base}/a{h.path.replace('/', '-')}-post1.vnp</loc></url>"
+            "</urlset>".encode(),
+        )
+        src = Source(
+            id="vnp",
+            name="VNP",
+            kind="news",
+            home=srv.base + "/",
+            feeds=[srv.base + "/rss"],
+            backfill_sitemaps=[srv.base + "/sitemap.xml"],
+            politeness={"min_delay": 0},
+        )
+
+        async def go(backfill: bool):
+            async with Fetcher("TestBot/1") as f:
+                d = Discoverer(f, src, since=date(2019, 10, 1) if backfill else None,
+                               budget=100 if backfill else None)  # fmt: skip
+                return await d.run(backfill=backfill)
+
+        nightly = asyncio.run(go(False))
+        assert srv.count("/sitemap.xml") == 0 and nightly.found == []
+        asyncio.run(go(True))
+        asked = [h.path for h in srv.hits if h.path.startswith("/sitemaps/")]
+    assert asked == [f"/sitemaps/news-{m}.xml" for m in
+                     ["2020-3", "2020-2", "2020-1", "2019-12", "2019-11", "2019-10"]]  # fmt: skip

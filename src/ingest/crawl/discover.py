@@ -499,7 +499,8 @@ class Discoverer:
         total = 0
         while queue and len(done) < MAX_CHILD_SITEMAPS:
             url, lastmod, parent = queue[0]
-            if url in done or (self.since and lastmod and lastmod[:7] < self.since.isoformat()[:7]):
+            month = _newest_key(url, lastmod)[:7] if parent else ""  # a child's month
+            if url in done or (self.since and month and month < self.since.isoformat()[:7]):
                 queue.pop(0)
                 done.add(url)
                 continue
@@ -642,7 +643,7 @@ class Discoverer:
         ]
 
     async def run(self, *, backfill: bool = False) -> DiscoveryReport:
-        sitemaps = list(self.s.sitemaps)
+        sitemaps = list(self.s.sitemaps) + (list(self.s.backfill_sitemaps) if backfill else [])
         try:
             sitemaps += await self._robots()
         except Exception as exc:

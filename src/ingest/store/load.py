@@ -40,7 +40,13 @@ def http_cache(db: sqlite_utils.Database, urls: Iterable[str]) -> dict[str, dict
 def source_cache(db: sqlite_utils.Database, source: Source) -> dict[str, dict]:
     """Validators of every discovery page of a source: its configured feeds, sitemaps and
     listings, and the child sitemaps its indexes listed (with the lastmod they gave)."""
-    rows = http_cache(db, source.feeds + source.sitemaps + [lst.url for lst in source.listings])
+    rows = http_cache(
+        db,
+        source.feeds
+        + source.sitemaps
+        + source.backfill_sitemaps
+        + [lst.url for lst in source.listings],
+    )
     rows.update(
         (r["url"], r) for r in db.query("select * from http_cache where source_id = ?", [source.id])
     )
