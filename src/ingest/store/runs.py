@@ -267,13 +267,14 @@ def health(
 
 
 def page_dated_share(
-    db: sqlite_utils.Database, source_id: str, before: str, limit: int = PAGE_DATED_HISTORY
+    db: sqlite_utils.Database, source_id: str, before_id: int, limit: int = PAGE_DATED_HISTORY
 ) -> float | None:
-    """Share of the source's latest earlier articles that carried their own date."""
+    """Share of the source's latest articles stored before this run (ids up to `before_id`)
+    that carried their own date."""
     rows = db.execute(
-        "select published_source from articles where source_id = ? and first_seen < ?"
+        "select published_source from articles where source_id = ? and id <= ?"
         " and published_source is not null order by id desc limit ?",
-        [source_id, before, limit],
+        [source_id, before_id, limit],
     ).fetchall()
     if not rows:
         return None
@@ -302,12 +303,12 @@ def start_run(db: sqlite_utils.Database, run_id: str, started_at: str, n_sources
 
 
 def record_source_run(
-    db: sqlite_utils.Database, run_id: str, started_at: str, sr: SourceRun
+    db: sqlite_utils.Database, run_id: str, started_at: str, sr: SourceRun, before_id: int = 0
 ) -> tuple[str, list[str]]:
     status, flags = health(
         sr,
         recent_new_counts(db, sr.source_id, NO_NEW_NIGHTS - 1),
-        page_dated_share(db, sr.source_id, started_at),
+        page_dated_share(db, sr.source_id, before_id),
     )
     with db.atomic():
         db["source_runs"].upsert(
@@ -390,6 +391,7 @@ class Ledger:
     sources: dict[str, SourceRun]
     begun: float = field(default_factory=time.monotonic)
     finished_at: str | None = None
+    articles_before: int = 0  # the last article id stored before this run began
 
     @classmethod
     def open(
@@ -399,6 +401,9 @@ class Ledger:
         ids = list(source_ids)
         ledger = cls(run_id or new_run_id(), now_vn().isoformat(), {i: SourceRun(i) for i in ids})
         start_run(db, ledger.run_id, ledger.started_at, len(ids))
+        ledger.articles_before = db.execute("select coalesce(max(id), 0) from articles").fetchone()[
+            0
+        ]
         return ledger
 
     def __getitem__(self, source_id: str) -> SourceRun:
@@ -410,7 +415,9 @@ class Ledger:
         self.finished_at = now_vn().isoformat()
         for sr in self.sources.values():
             sr.duration_s = time.monotonic() - self.begun
-            status, flags = record_source_run(db, self.run_id, self.started_at, sr)
+            status, flags = record_source_run(
+                db, self.run_id, self.started_at, sr, self.articles_before
+            )
             if status == "broken":
                 broken.append(f"{sr.source_id} ({'; '.join(flags)})")
             elif status == "degraded":
