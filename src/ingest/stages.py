@@ -71,10 +71,13 @@ def taxonomy_for(path: str):
 
 
 def _archive(source: Source, settings: RunSettings, task: str) -> WarcArchive:
+    """A WARC file for one task: `<source>-…` for articles, `discovery-<source>-…` for
+    robots.txt, feeds, sitemaps and listings (the warcinfo names run, source and task)."""
     info = {"source": source.id, "task": task}
     if settings.run_id:
         info["run"] = settings.run_id
-    return WarcArchive(settings.raw_dir, prefix=source.id, info=info)
+    prefix = source.id if task == "articles" else f"{task}-{source.id}"
+    return WarcArchive(settings.raw_dir, prefix=prefix, info=info)
 
 
 def _fetcher(settings: RunSettings, archive: WarcArchive | None, hosts: HostState | None):

@@ -212,3 +212,26 @@ def test_an_unexpected_failure_breaks_its_source_only(prefect_harness, tmp_path,
     assert fixed.is_completed(), fixed.message
     stored = dict(db_rows(db, "select source_id, count(*) from articles group by source_id"))
     assert stored == {"sinhtao": 5, "gay_lo": 4, "gay_kham_pha": 3}
+
+
+def test_a_run_stopped_by_an_error_still_ends_in_the_ledger(prefect_harness, tmp_path, monkeypatch):
+    """An error nothing below catches (here: story assignment) stops the run, but its `runs`
+    row ends `failed` with the cause and every source has its row: nothing stays `running`."""
+    from ingest.evidence import stories
+
+    def broken(db):
+        raise RuntimeError("stories blew up")
+
+    db = tmp_path / "kb.db"
+    with GeneratedSite(3, seed=84) as site, GeneratedSite(2, seed=85, source_id="hai") as two:
+        sources = tmp_path / "sources.yaml"
+        sources.write_text(sources_yaml([site.source_entry(), two.source_entry()]), "utf-8")
+        monkeypatch.setattr(stories, "assign_stories", broken)
+        state = run_nightly(sources, db, publish=False)
+    assert state.is_failed()
+    ((status, message, finished),) = db_rows(db, "select status, message, finished_at from runs")
+    assert (status, message) == ("failed", "run stopped: RuntimeError: stories blew up")
+    assert finished
+    rows = db_rows(db, "select source_id, status, health from source_runs order by 1")
+    assert [(r[0], r[1]) for r in rows] == [("hai", "broken"), ("sinhtao", "broken")]
+    assert all("failed: run stopped: RuntimeError: stories blew up" in r[2] for r in rows)
