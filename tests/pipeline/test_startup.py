@@ -79,12 +79,17 @@ def test_one_retry_when_the_first_start_times_out(monkeypatch):
             raise RuntimeError("Timed out while attempting to connect to ephemeral Prefect API.")
         self.running = True
 
+    # the session's test harness server is the singleton for "no port": set it aside, so this
+    # test's failed start (and the stop that follows it) touches a fresh instance only
+    harness = SubprocessASGIServer._instances.pop(None, None)
     monkeypatch.setattr(SubprocessASGIServer, "start", start)
     try:
         with temporary_settings(updates={PREFECT_API_URL: None}):
             assert pipeline.ensure_prefect_api(45.0) is None
     finally:
         SubprocessASGIServer._instances.pop(None, None)  # leave no half-started singleton
+        if harness is not None:
+            SubprocessASGIServer._instances[None] = harness
     assert calls == [45.0, 45.0]
 
 
