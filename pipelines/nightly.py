@@ -209,18 +209,26 @@ class _Crawl:
         for lane in lanes:
             self._pump(lane)
         while self.running:
-            fut = next(as_completed(list(self.running)))
-            lane, kind, s, payload, n = self.running.pop(fut)
-            if lane is not None:
-                lane.busy = False
-            try:
-                result = fut.result()
-            except Exception as exc:  # this source only; the others finish
-                self._failed(s, kind, payload, exc)
-            else:
-                getattr(self, f"_on_{kind}")(lane, s, payload, n, result)
-            if lane is not None:
-                self._pump(lane)
+            first = next(as_completed(list(self.running)))
+            # lanes first: a finished fetch hands its host to the next fetch before the flow
+            # spends time loading an extracted batch, so the host is never left waiting on us
+            done = [f for f in self.running if f is first or _finished(f)]
+            done.sort(key=lambda f: self.running[f][0] is None)
+            for fut in done:
+                self._handle(fut)
+
+    def _handle(self, fut) -> None:
+        lane, kind, s, payload, n = self.running.pop(fut)
+        if lane is not None:
+            lane.busy = False
+        try:
+            result = fut.result()
+        except Exception as exc:  # this source only; the others finish
+            self._failed(s, kind, payload, exc)
+        else:
+            getattr(self, f"_on_{kind}")(lane, s, payload, n, result)
+        if lane is not None:
+            self._pump(lane)
 
     def _pump(self, lane: _Lane) -> None:
         while lane.steps and not lane.busy:
@@ -301,6 +309,12 @@ class _Crawl:
         self.again.pop(s.id, None)
         if kind != "discover":
             self._loaded(s)
+
+
+def _finished(fut) -> bool:
+    """A task future that has finished, asked without waiting (threads or Dask)."""
+    wrapped = getattr(fut, "wrapped_future", None)
+    return bool(wrapped is not None and wrapped.done())
 
 
 def _final_state(run_id: str, status: str, message: str, totals: dict[str, int]):
