@@ -3,7 +3,8 @@
 Both crawl the same generated site (1,000 Vietnamese article pages with a feed and a sitemap, on
 loopback) into a fresh database: discovery, fetch + archive + extract + tag in batches of 50 on
 4 threads, one loading transaction per batch in the calling thread followed by story assignment, the
-source-health ledger.
+source-health ledger. Both are polite the same way: one host's batches are fetched one after
+another (the flow's lane), extraction beside them.
 The Datasette smoke check is off in both (it is not orchestration). The Prefect API is already
 running (one `prefect_test_harness` started before any timing; its start-up is a one-off cost
 of a few seconds that a served deployment or a real server pays once, not per run). Runs
@@ -16,6 +17,7 @@ Target: flow / direct <= 1.3.
 from __future__ import annotations
 
 import argparse
+import queue
 import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -64,11 +66,19 @@ def direct_run(sources_path: str, db_path: str, batch_size: int = 50, workers: i
             found = [
                 stages.Discovered(r["url"], s.id, r["found_via"] or "", r["lastmod"]) for r in due
             ]
-            futures = [
-                pool.submit(stages.process, s, found[i : i + batch_size], settings, robots)
-                for i in range(0, len(found), batch_size)
-            ]
-            for fut in futures:
+            # as polite as the flow: the host's batches are fetched one after another, each
+            # handing the host's state to the next; extraction runs beside them on the pool
+            extracted: queue.Queue = queue.Queue()
+
+            def lane(s=s, found=found, hosts=robots, extracted=extracted):
+                for i in range(0, len(found), batch_size):
+                    fetched = stages.fetch_batch(s, found[i : i + batch_size], settings, hosts)
+                    hosts = fetched.hosts
+                    extracted.put(pool.submit(stages.extract_batch, s, fetched, settings))
+                extracted.put(None)
+
+            pool.submit(lane)
+            while (fut := extracted.get()) is not None:
                 batch = fut.result()
                 sr.add(load.load_batch(db, batch.records, s))
                 stories.assign_stories(db)  # as the flow does after each batch

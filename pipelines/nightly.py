@@ -1,30 +1,43 @@
 """The `nightly` Prefect flow: a thin layer wiring the stage functions of `ingest.stages`.
 
-Work is batched per source (one discovery task per source, one task per batch of URLs), never
-one task per article, and all database writes happen here in the flow: a single writer, so
-tasks can run on threads or on Dask workers without sharing a SQLite connection.
+Work is batched per source (one discovery task per source, one fetch task and one extraction
+task per batch of URLs), never one task per article, and all database writes happen here in
+the flow: a single writer, so tasks can run on threads or on Dask workers without sharing a
+SQLite connection.
+
+Politeness is kept by construction: every task that sends requests to a host runs in that
+host's *lane*, one task at a time, and hands the host's state (next allowed request, robots.txt,
+Crawl-delay, Retry-After) to the next (see `ingest.crawl.politeness` and docs/choices.md).
+Extraction is not in a lane, so it runs beside the next fetch.
 """
 
 from __future__ import annotations
 
 import os
 import time
+from collections import deque
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Any
 
 from prefect import flow, get_run_logger, task
+from prefect.futures import as_completed
 from prefect.states import Completed, Failed
 from prefect.task_runners import ThreadPoolTaskRunner
 
 from ingest import stages
 from ingest.config import load_sources
+from ingest.crawl.politeness import host_groups, merge_hosts
+from ingest.crawl.urls import printable
 from ingest.evidence import activity_store, corrections, stories
 from ingest.store import db as kbdb
 from ingest.store import load, runs
 from ingest.store.lock import WriterLock
 from ingest.tag.taxonomy import load_taxonomy, sync_taxonomy
+
+# Lanes spend most of their time waiting on per-host delays, so more threads than cores
+THREAD_WORKERS = 16
 
 
 @task(name="discover-source", task_run_name="discover-{source.id}")
@@ -36,15 +49,28 @@ def discover_source(
     since: date | None = None,
     progress: dict | None = None,
     budget: int | None = None,
+    hosts: dict | None = None,
 ):
     return stages.discover(
-        source, settings, cache, backfill=backfill, since=since, progress=progress, budget=budget
+        source,
+        settings,
+        cache,
+        backfill=backfill,
+        since=since,
+        progress=progress,
+        budget=budget,
+        hosts=hosts,
     )
 
 
 @task(name="fetch-batch", task_run_name="fetch-{source.id}-{batch_no}")
-def fetch_batch(source, found, settings: stages.RunSettings, robots: dict, batch_no: int):
-    return stages.process(source, found, settings, robots)
+def fetch_batch(source, found, settings: stages.RunSettings, hosts: dict, batch_no: int):
+    return stages.fetch_batch(source, found, settings, hosts)
+
+
+@task(name="extract-batch", task_run_name="extract-{source.id}-{batch_no}")
+def extract_batch(source, fetched, settings: stages.RunSettings, batch_no: int):
+    return stages.extract_batch(source, fetched, settings)
 
 
 def _batches(items: list, size: int) -> list[list]:
@@ -59,7 +85,7 @@ def _task_runner():
         from prefect_dask import DaskTaskRunner
 
         return DaskTaskRunner(address=address)
-    return ThreadPoolTaskRunner(max_workers=4)
+    return ThreadPoolTaskRunner(max_workers=THREAD_WORKERS)
 
 
 @flow(name="nightly", task_runner=_task_runner(), log_prints=False)
@@ -75,17 +101,20 @@ def nightly(
     since: date | None = None,
     backoff_base: float = 1.0,
     backfill_round_pages: int = 25,
+    run_id: str | None = None,
 ) -> Any:
     """Discover → fetch batches → load → stories → ledger → publish, for every enabled source."""
     t0 = time.monotonic()
     # Config errors stop the run here, before any network or database work.
     cfg, taxonomy, sources = _configure(sources_path, taxonomy_path, only)
+    run_id = run_id or runs.new_run_id()
     settings = stages.RunSettings(
         user_agent=cfg.user_agent,
         raw_dir=raw_dir or str(Path(db_path).parent / "raw"),
         taxonomy_path=str(taxonomy_path),
         global_concurrency=cfg.defaults.global_concurrency,
         backoff_base=backoff_base,
+        run_id=run_id,
     )
     with WriterLock(db_path):
         db = kbdb.connect(db_path)
@@ -93,20 +122,17 @@ def nightly(
             kbdb.sync_sources(db, cfg.sources)
         sync_taxonomy(db, taxonomy)  # its own transaction
         corrections.sync_file(db, Path(sources_path).with_name("corrections.yaml"))
-        ledger = runs.Ledger.open(db, [s.id for s in sources])
-        walk = _Walk(settings, batch_size, backfill, since, backfill_round_pages)
-        walk.load_progress(db, sources)
-        pending = list(sources)
-        while pending:  # one round for a nightly run; rounds of `budget` pages for a backfill
-            fetches, pending = _discover_round(db, pending, walk, ledger)
-            for s, fut in fetches:
-                batch = fut.result()
-                counts = load.load_batch(db, batch.records, s)
-                ledger[s.id].add_batch(counts, batch.records, s, batch.requests)
-                stories.assign_stories(db)  # new and changed articles join or start stories
-        activity_store.update_activities(db)  # the activities of the stories that changed
-        broken, warnings = ledger.record_sources(db)
-        problems = stages_publish(db_path) if publish else []
+        ledger = runs.Ledger.open(db, [s.id for s in sources], run_id)
+        try:
+            walk = _Walk(settings, batch_size, backfill, since, backfill_round_pages)
+            walk.load_progress(db, sources)
+            _Crawl(db, walk, ledger).run(sources)
+            activity_store.update_activities(db)  # the activities of the stories that changed
+            broken, warnings = ledger.record_sources(db)
+            problems = stages_publish(db_path) if publish else []
+        except BaseException as exc:  # the ledger says how the run ended, whatever happened
+            _abort(db, ledger, exc)
+            raise
         status, message, totals = ledger.finish(
             db, broken, warnings, problems, time.monotonic() - t0
         )
@@ -122,6 +148,13 @@ def _configure(sources_path: str, taxonomy_path: str, only: list[str] | None):
         raise ValueError(f"unknown source id(s) {sorted(unknown)} in {sources_path}")
     sources = [s for s in cfg.sources if s.enabled and (not only or s.id in only)]
     return cfg, taxonomy, sources
+
+
+def _abort(db, ledger: runs.Ledger, exc: BaseException) -> None:
+    try:
+        ledger.abort(db, exc)
+    except Exception:  # the database itself may be what failed (disk full): keep the cause
+        pass
 
 
 @dataclass
@@ -152,39 +185,138 @@ class _Walk:
             )
 
 
-def _discover_round(db, pending: list, walk: _Walk, ledger: runs.Ledger):
-    """Discover every pending source in parallel, record what was found, and submit the due
-    URLs in batches; returns the submitted batches and the sources a backfill must revisit."""
-    disc = {
-        s.id: discover_source.submit(
-            s,
-            walk.settings,
-            load.http_cache(db, s.feeds + s.sitemaps + [lst.url for lst in s.listings]),
-            walk.backfill,
-            walk.since,
-            walk.progress[s.id],
-            walk.budget,
-        )
-        for s in pending
-    }
-    fetches, again = [], []
-    for s in pending:
-        report, robots, requests = disc[s.id].result()
-        ledger[s.id].add_discovery(report, requests)
-        load.record_discovery(db, report, walk.since_key)
-        limit = s.politeness.max_articles_per_run
-        due = load.due_urls(db, s, limit)
-        found = [stages.Discovered(r["url"], s.id, r["found_via"] or "", r["lastmod"]) for r in due]
-        for n, batch in enumerate(_batches(found, walk.batch_size)):
-            fetches.append((s, fetch_batch.submit(s, batch, walk.settings, robots, n)))
-        if not walk.backfill:
-            continue
-        if not ledger[s.id].host_down and (not report.complete or len(due) == limit):
-            walk.progress[s.id] = report.progress
-            again.append(s)
+@dataclass
+class _Lane:
+    """The tasks that send requests to one group of hosts, run one at a time in order."""
+
+    steps: deque = field(default_factory=deque)  # ("discover", source, None) | ("fetch", ...)
+    hosts: dict = field(default_factory=dict)  # politeness state handed from task to task
+    busy: bool = False
+
+
+class _Crawl:
+    """Drives the lanes: submits each lane's next task when its previous one finishes, runs
+    extraction beside them, and loads every result as it arrives (the flow is the writer)."""
+
+    def __init__(self, db, walk: _Walk, ledger: runs.Ledger):
+        self.db, self.walk, self.ledger = db, walk, ledger
+        self.running: dict = {}  # future -> (lane or None, kind, source, payload, batch no)
+        self.pending: dict[str, int] = {}  # source id -> its batches not loaded yet
+        self.again: dict[str, _Lane] = {}  # backfill sources due another round when loaded
+        self.stopped: set[str] = set()  # sources whose discovery or a batch failed
+        self.batch_no: dict[str, int] = {}
+
+    def run(self, sources: list) -> None:
+        lanes = [_Lane(deque(("discover", s, None) for s in g)) for g in host_groups(sources)]
+        for lane in lanes:
+            self._pump(lane)
+        while self.running:
+            first = next(as_completed(list(self.running)))
+            # lanes first: a finished fetch hands its host to the next fetch before the flow
+            # spends time loading an extracted batch, so the host is never left waiting on us
+            done = [f for f in self.running if f is first or _finished(f)]
+            done.sort(key=lambda f: self.running[f][0] is None)
+            for fut in done:
+                self._handle(fut)
+
+    def _handle(self, fut) -> None:
+        lane, kind, s, payload, n = self.running.pop(fut)
+        if lane is not None:
+            lane.busy = False
+        try:
+            result = fut.result()
+        except Exception as exc:  # this source only; the others finish
+            self._failed(s, kind, payload, exc)
         else:
-            load.clear_backfill(db, s.id)
-    return fetches, again
+            getattr(self, f"_on_{kind}")(lane, s, payload, n, result)
+        if lane is not None:
+            self._pump(lane)
+
+    def _pump(self, lane: _Lane) -> None:
+        while lane.steps and not lane.busy:
+            kind, s, payload = lane.steps.popleft()
+            if s.id in self.stopped:
+                continue
+            w, n = self.walk, None
+            if kind == "discover":
+                fut = discover_source.submit(
+                    s, w.settings, load.source_cache(self.db, s), w.backfill, w.since,
+                    w.progress[s.id], w.budget, lane.hosts,
+                )  # fmt: skip
+            else:
+                n = self.batch_no[s.id] = self.batch_no.get(s.id, -1) + 1
+                fut = fetch_batch.submit(s, payload, w.settings, lane.hosts, n)
+            self.running[fut] = (lane, kind, s, payload, n)
+            lane.busy = True
+
+    def _on_discover(self, lane: _Lane, s, payload, n, result) -> None:
+        report, hosts, requests = result
+        lane.hosts = merge_hosts(lane.hosts, hosts)
+        sr = self.ledger[s.id]
+        sr.add_discovery(report, requests)
+        load.record_discovery(self.db, report, self.walk.since_key)
+        limit = s.politeness.max_articles_per_run
+        due = load.due_urls(self.db, s, limit)
+        found = [
+            stages.Discovered(
+                r["url"],
+                s.id,
+                r["found_via"] or "",
+                r["lastmod"],
+                published_hint=r["published_hint"],
+                published_via=r["published_via"],
+            )  # fmt: skip
+            for r in due
+        ]
+        batches = _batches(found, self.walk.batch_size)
+        lane.steps.extend(("fetch", s, b) for b in batches)
+        self.pending[s.id] = self.pending.get(s.id, 0) + len(batches)
+        if self.walk.backfill:
+            if not sr.host_down and (not report.complete or len(due) == limit):
+                self.walk.progress[s.id] = report.progress
+                self.again[s.id] = lane
+            else:
+                load.clear_backfill(self.db, s.id)
+        self._next_round(s)
+
+    def _on_fetch(self, lane: _Lane, s, payload, n, fetched) -> None:
+        lane.hosts = merge_hosts(lane.hosts, fetched.hosts)
+        fut = extract_batch.submit(s, fetched, self.walk.settings, n)
+        self.running[fut] = (None, "extract", s, payload, n)
+
+    def _on_extract(self, lane, s, payload, n, batch) -> None:
+        counts = load.load_batch(self.db, batch.records, s)
+        self.ledger[s.id].add_batch(counts, batch.records, s, batch.requests)
+        stories.assign_stories(self.db)  # new and changed articles join or start stories
+        self._loaded(s)
+
+    def _loaded(self, s) -> None:
+        self.pending[s.id] = self.pending.get(s.id, 1) - 1
+        self._next_round(s)
+
+    def _next_round(self, s) -> None:
+        """A backfill's next round of a source starts once its last batch is loaded, so the
+        frontier it reads has every URL of the round marked."""
+        if self.pending.get(s.id, 0) == 0 and (lane := self.again.pop(s.id, None)) is not None:
+            lane.steps.append(("discover", s, None))
+            self._pump(lane)
+
+    def _failed(self, s, kind: str, payload, exc: Exception) -> None:
+        """An unexpected error in one source's task: that source is broken with the error (and
+        the batch's first URL); its other work stops; what was loaded stays."""
+        where = f" (batch starting {printable(payload[0].url, 200)})" if payload else ""
+        what = "discovery" if kind == "discover" else f"{kind} batch{where}"
+        self.ledger[s.id].crash(f"{what} failed: {type(exc).__name__}: {str(exc)[:300]}")
+        self.stopped.add(s.id)
+        self.again.pop(s.id, None)
+        if kind != "discover":
+            self._loaded(s)
+
+
+def _finished(fut) -> bool:
+    """A task future that has finished, asked without waiting (threads or Dask)."""
+    wrapped = getattr(fut, "wrapped_future", None)
+    return bool(wrapped is not None and wrapped.done())
 
 
 def _final_state(run_id: str, status: str, message: str, totals: dict[str, int]):

@@ -35,7 +35,8 @@ def problems(tmp_path: Path, text: str) -> str:
 def test_minimal_loopback_source_gets_polite_defaults(tmp_path):
     cfg = load_sources(write(tmp_path, GOOD))
     src = cfg.get("demo")
-    assert src.politeness.min_delay == 1.0 and src.politeness.concurrency == 2
+    # the README's promise (issue 12 made the code agree): 2 s and one connection per host
+    assert src.politeness.min_delay == 2.0 and src.politeness.concurrency == 1
     assert src.scope_hosts() == {"127.0.0.1:8101"}
     assert "HanoiCreativeKB" in cfg.user_agent
 
@@ -96,4 +97,4 @@ def test_sources_inherit_default_politeness_field_by_field(tmp_path):
     cfg = load_sources(write(tmp_path, text))
     assert (cfg.get("demo").politeness.min_delay, cfg.get("demo").politeness.timeout) == (5, 9)
     assert (cfg.get("other").politeness.min_delay, cfg.get("other").politeness.timeout) == (0.5, 9)
-    assert cfg.get("other").politeness.concurrency == 2  # built-in default where nobody set it
+    assert cfg.get("other").politeness.concurrency == 1  # built-in default where nobody set it

@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 SourceKind = Literal["news", "government", "party", "international"]
 DEFAULT_USER_AGENT = "HanoiCreativeKB/0.1 (+{contact})"
+MAX_RECHECK = 500
 
 
 class ConfigError(Exception):
@@ -43,10 +44,17 @@ class Strict(BaseModel):
 
 
 class Politeness(Strict):
-    """Per-source crawl manners; defaults are deliberately slow for real sites."""
+    """Per-source crawl manners; defaults are deliberately slow for real sites (the README's
+    promise: two seconds between requests and one connection per host)."""
 
-    min_delay: float = Field(1.0, ge=0, description="seconds between requests to one host")
-    concurrency: int = Field(2, ge=1, le=16, description="parallel requests to one host")
+    min_delay: float = Field(2.0, ge=0, description="seconds between requests to one host")
+    concurrency: int = Field(1, ge=1, le=16, description="parallel requests to one host")
+    max_crawl_delay: float = Field(
+        60.0,
+        ge=0,
+        description="robots.txt Crawl-delay is honoured up to this many seconds (a larger value"
+        " is honoured at this value and flagged)",
+    )
     timeout: float = Field(20.0, gt=0)
     max_bytes: int = Field(10_000_000, gt=0, description="abort a response past this size")
     max_redirects: int = Field(5, ge=0, le=20)
@@ -109,6 +117,9 @@ class Source(Strict):
     home: str
     feeds: list[str] = []
     sitemaps: list[str] = []
+    # sitemaps walked only by `ingest backfill` (e.g. an index of monthly shards back to 2010,
+    # too big to read every night), newest first, down to the backfill's --since month
+    backfill_sitemaps: list[str] = []
     listings: list[Listing] = []
     search: Search | None = None
     hosts: list[str] = []  # hosts in scope; defaults to the hosts of home, feeds and sitemaps
@@ -117,6 +128,13 @@ class Source(Strict):
     enabled: bool = True
     politeness: Politeness = Politeness()
     extract: ExtractOverrides = ExtractOverrides()
+    sitemap_recheck: int = Field(
+        3,
+        ge=0,
+        le=MAX_RECHECK,
+        description="newest child sitemaps asked again every night (a conditional GET) even"
+        " when their index is unchanged: the current shard grows while the index stays the same",
+    )
     hook: str | None = None  # optional "module:function" site hook
     notes: str | None = None
 
@@ -125,7 +143,7 @@ class Source(Strict):
     def _home(cls, v: str) -> str:
         return _check_url(v)
 
-    @field_validator("feeds", "sitemaps")
+    @field_validator("feeds", "sitemaps", "backfill_sitemaps")
     @classmethod
     def _urls(cls, v: list[str]) -> list[str]:
         return [_check_url(u) for u in v]
@@ -145,7 +163,13 @@ class Source(Strict):
         """Hosts (with port when not default) this source may fetch from."""
         if self.hosts:
             return {h.lower() for h in self.hosts}
-        urls = [self.home, *self.feeds, *self.sitemaps, *(lst.url for lst in self.listings)]
+        urls = [
+            self.home,
+            *self.feeds,
+            *self.sitemaps,
+            *self.backfill_sitemaps,
+            *(lst.url for lst in self.listings),
+        ]
         return {urlsplit(u).netloc.lower() for u in urls}
 
 

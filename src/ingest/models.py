@@ -21,6 +21,10 @@ class Discovered:
     found_via: str  # the feed, sitemap or listing URL that named it
     lastmod: str | None = None  # ISO date from the feed/sitemap, when given
     title_hint: str | None = None
+    # the publication time the feed item (or else the sitemap entry) gives, +07:00, and which:
+    # the date of an article whose page shows none
+    published_hint: str | None = None
+    published_via: str | None = None  # feed | sitemap
 
 
 @dataclass
@@ -35,6 +39,8 @@ class FetchResult:
     fetched_at: str = ""  # ISO 8601, +07:00
     error: str | None = None  # set when no usable response was obtained
     # ok | not_modified | robots | out_of_scope | transient | permanent | too_large
+    # | deferred (the site's Retry-After is beyond our cap) | invalid_url | unsafe_redirect
+    # | error (an unexpected failure isolated to this URL)
     outcome: str = "ok"
     attempts: int = 0
     raw_body: bytes = b""  # as received on the wire (maybe content-encoded); what the WARC holds
@@ -43,6 +49,7 @@ class FetchResult:
     warc_file: str | None = None
     warc_offset: int | None = None
     warc_record_id: str | None = None
+    retry_at: str | None = None  # when the site said we may come back (outcome "deferred")
 
     @property
     def ok(self) -> bool:

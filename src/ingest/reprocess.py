@@ -1,7 +1,10 @@
 """Re-run extraction and tagging from the raw archive, with no network.
 
 Used after a taxonomy edit or an extractor fix: every stored article is read back from its WARC
-record and goes through the same stage functions as a fresh crawl.
+record and goes through the same stage functions as a fresh crawl. `replay` goes further and
+rebuilds a knowledge base from the archive alone, discovery included: each archived run's
+robots.txt, feeds, sitemaps and listings are read again (so the frontier, and the dates feeds
+gave undated pages, come back), then the article responses of that run are loaded.
 """
 
 from __future__ import annotations
@@ -11,12 +14,15 @@ from pathlib import Path
 
 import sqlite_utils
 
-from .config import SourcesFile
+from .config import Source, SourcesFile
 from .crawl.archive import read_record
+from .crawl.asyncrun import run as run_async
+from .crawl.discover import Discoverer
+from .crawl.replay import ArchiveIndex, ReplayFetcher
 from .evidence.corrections import sync_file
-from .models import ArticleRecord, FetchResult
-from .stages import extract_and_tag, taxonomy_for
-from .store.load import save_article
+from .models import ArticleRecord, Discovered, FetchResult
+from .stages import FetchedBatch, RunSettings, extract_and_tag, extract_batch, taxonomy_for
+from .store.load import load_batch, record_discovery, save_article
 
 
 def reprocess(
@@ -83,3 +89,56 @@ def reprocess(
                 _, status = save_article(db, rec, source)
                 counts[status] += 1
     return counts
+
+
+def replay(
+    db: sqlite_utils.Database,
+    cfg: SourcesFile,
+    taxonomy_path: str,
+    raw_dir: str | Path,
+    *,
+    source_id: str | None = None,
+    batch: int = 200,
+) -> Counter:
+    """Rebuild frontier and articles from the archive, run by run, as the crawl built them."""
+    index = ArchiveIndex(raw_dir)
+    settings = RunSettings(user_agent="replay", raw_dir=str(raw_dir), taxonomy_path=taxonomy_path)
+    sources = [s for s in cfg.sources if not source_id or s.id == source_id]
+    counts: Counter = Counter()
+    for run in index.runs:
+        fetcher = ReplayFetcher(index, run, cfg.user_agent)
+        present = index.sources_of(run)
+        for source in (s for s in sources if s.id in present):
+            report = run_async(Discoverer(fetcher, source, {}).run())
+            record_discovery(db, report)
+            counts["discovered"] += len(report.found)
+            urls = index.article_requests(run, source.id)
+            for i in range(0, len(urls), batch):
+                counts += _replay_articles(db, fetcher, source, urls[i : i + batch], settings)
+        counts["runs"] += 1
+    return counts
+
+
+def _replay_articles(
+    db: sqlite_utils.Database,
+    fetcher: ReplayFetcher,
+    source: Source,
+    urls: list[str],
+    settings: RunSettings,
+) -> Counter:
+    found = []
+    for url in urls:
+        row = db.execute(
+            "select found_via, lastmod, published_hint, published_via from frontier where url = ?",
+            [url],
+        ).fetchone()
+        via, lastmod, hint, hint_via = row or ("", None, None, None)
+        found.append(Discovered(url, source.id, via or "", lastmod, None, hint, hint_via))
+    scope = source.scope_hosts()
+
+    async def go():
+        return [await fetcher.fetch(d.url, source.politeness, scope) for d in found]
+
+    fetched = FetchedBatch(source.id, found, run_async(go()))
+    processed = extract_batch(source, fetched, settings)
+    return Counter(load_batch(db, processed.records, source))

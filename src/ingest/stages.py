@@ -9,15 +9,17 @@ from __future__ import annotations
 import asyncio
 import hashlib
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from functools import lru_cache
 from pathlib import Path
 
+from .clock import VN_TZ
 from .config import Source
 from .crawl.archive import WarcArchive
 from .crawl.asyncrun import run as run_async
 from .crawl.discover import Discoverer, DiscoveryReport
 from .crawl.fetch import Fetcher
+from .crawl.politeness import HostState
 from .crawl.urls import canonicalize, in_scope
 from .models import ArticleRecord, Classification, Discovered, Extracted, FetchResult
 
@@ -32,6 +34,20 @@ class RunSettings:
     global_concurrency: int = 8
     backoff_base: float = 1.0
     retry_after_cap: float = 120.0
+    run_id: str | None = None  # written into each WARC file's warcinfo, for offline replay
+
+
+@dataclass
+class FetchedBatch:
+    """A batch of article URLs fetched and archived, not yet parsed; `hosts` is the politeness
+    state handed to the next task of the host's lane."""
+
+    source_id: str
+    found: list[Discovered]
+    results: list[FetchResult]
+    requests: int = 0
+    warc_file: str | None = None
+    hosts: HostState = field(default_factory=dict)
 
 
 @dataclass
@@ -40,6 +56,7 @@ class ProcessedBatch:
     records: list[ArticleRecord] = field(default_factory=list)
     requests: int = 0
     warc_file: str | None = None
+    hosts: HostState = field(default_factory=dict)
 
 
 @lru_cache(maxsize=8)
@@ -53,6 +70,27 @@ def taxonomy_for(path: str):
     return _taxonomy(path, Path(path).stat().st_mtime)
 
 
+def _archive(source: Source, settings: RunSettings, task: str) -> WarcArchive:
+    """A WARC file for one task: `<source>-…` for articles, `discovery-<source>-…` for
+    robots.txt, feeds, sitemaps and listings (the warcinfo names run, source and task)."""
+    info = {"source": source.id, "task": task}
+    if settings.run_id:
+        info["run"] = settings.run_id
+    prefix = source.id if task == "articles" else f"{task}-{source.id}"
+    return WarcArchive(settings.raw_dir, prefix=prefix, info=info)
+
+
+def _fetcher(settings: RunSettings, archive: WarcArchive | None, hosts: HostState | None):
+    return Fetcher(
+        settings.user_agent,
+        global_concurrency=settings.global_concurrency,
+        archive=archive,
+        backoff_base=settings.backoff_base,
+        retry_after_cap=settings.retry_after_cap,
+        hosts=hosts,
+    )
+
+
 def discover(
     source: Source,
     settings: RunSettings,
@@ -62,24 +100,25 @@ def discover(
     since: date | None = None,
     progress: dict[str, dict] | None = None,
     budget: int | None = None,
-) -> tuple[DiscoveryReport, dict[str, tuple[str, str | None]], int]:
-    """Discovery for one source; returns the report, the robots cache and the request count.
-
-    A backfill passes the saved walker positions and a page budget for this round."""
+    hosts: HostState | None = None,
+) -> tuple[DiscoveryReport, HostState, int]:
+    """Discovery for one source; returns the report, the hosts' politeness state (robots.txt
+    included) for the next task of the lane, and the request count. Every response (robots.txt,
+    feeds, sitemaps, listings) is archived. A backfill passes the saved walker positions and a
+    page budget for this round."""
+    archive = _archive(source, settings, "discovery")
 
     async def go():
-        async with Fetcher(
-            settings.user_agent,
-            global_concurrency=settings.global_concurrency,
-            backoff_base=settings.backoff_base,
-            retry_after_cap=settings.retry_after_cap,
-        ) as f:
+        async with _fetcher(settings, archive, hosts) as f:
             report = await Discoverer(
                 f, source, cache, since=since, progress=progress, budget=budget
             ).run(backfill=backfill)
-            return report, f.robots_cache(), f.stats.requests
+            return report, f.host_state(), f.stats.requests
 
-    return run_async(go())
+    try:
+        return run_async(go())
+    finally:
+        archive.discard_if_empty()  # fsync: the cache rows saved next point at these records
 
 
 def extract_and_tag(record: ArticleRecord, source: Source, taxonomy) -> ArticleRecord:
@@ -97,6 +136,7 @@ def extract_and_tag(record: ArticleRecord, source: Source, taxonomy) -> ArticleR
     record.extracted = ex
     if ex.ok:
         record.classification = classify(ex.title, ex.text, taxonomy, lead=ex.lead)
+    date_from_discovery(record)
     return record
 
 
@@ -124,38 +164,42 @@ def article_key(record: ArticleRecord, source: Source) -> str:
     return canonicalize(record.fetch.final_url if record.fetch else record.url)
 
 
-def process(
+def fetch_batch(
     source: Source,
     found: list[Discovered],
     settings: RunSettings,
-    robots_cache: dict[str, tuple[str, str | None]] | None = None,
-) -> ProcessedBatch:
-    """Fetch a batch of article URLs politely, archive every response, extract and tag them."""
-    archive = WarcArchive(settings.raw_dir, prefix=source.id)
-    batch = ProcessedBatch(source.id, warc_file=archive.name)
+    hosts: HostState | None = None,
+) -> FetchedBatch:
+    """Fetch a batch of article URLs politely and archive every response (fsynced on return,
+    before the database may point at it). Only the network: parsing runs apart, so the host's
+    lane can go on to its next batch while this one is extracted."""
+    archive = _archive(source, settings, "articles")
     scope = source.scope_hosts()
 
-    async def go() -> list[FetchResult]:
-        async with Fetcher(
-            settings.user_agent,
-            global_concurrency=settings.global_concurrency,
-            archive=archive,
-            backoff_base=settings.backoff_base,
-            retry_after_cap=settings.retry_after_cap,
-            robots_cache=robots_cache,
-        ) as f:
+    async def go() -> FetchedBatch:
+        async with _fetcher(settings, archive, hosts) as f:
             results = await asyncio.gather(
                 *(f.fetch(d.url, source.politeness, scope) for d in found)
             )
-            batch.requests = f.stats.requests
-            return list(results)
+            return FetchedBatch(
+                source.id, list(found), list(results), f.stats.requests, hosts=f.host_state()
+            )
 
     try:
-        fetched = run_async(go())
+        batch = run_async(go())
     finally:
-        archive.close()  # fsync before the database points at any record
+        empty = archive.discard_if_empty()
+    batch.warc_file = None if empty else archive.name
+    return batch
+
+
+def extract_batch(source: Source, fetched: FetchedBatch, settings: RunSettings) -> ProcessedBatch:
+    """Extract and tag the pages of a fetched batch; a hostile page costs its own record only."""
+    batch = ProcessedBatch(
+        source.id, requests=fetched.requests, warc_file=fetched.warc_file, hosts=fetched.hosts
+    )
     taxonomy = taxonomy_for(settings.taxonomy_path)
-    for d, res in zip(found, fetched, strict=True):
+    for d, res in zip(fetched.found, fetched.results, strict=True):
         rec = ArticleRecord(source_id=source.id, url=d.url, discovered=d, fetch=res)
         if res.outcome == "ok":
             try:
@@ -163,10 +207,54 @@ def process(
             except Exception as exc:  # a hostile page must never stop the batch
                 rec.extracted = Extracted(error=f"extraction crashed: {type(exc).__name__}: {exc}")
         batch.records.append(rec)
-    if not any(r.fetch and r.fetch.warc_file for r in batch.records):
-        Path(archive.path).unlink(missing_ok=True)
-        batch.warc_file = None
     return batch
+
+
+def process(
+    source: Source,
+    found: list[Discovered],
+    settings: RunSettings,
+    hosts: HostState | None = None,
+) -> ProcessedBatch:
+    """Fetch a batch of article URLs politely, archive every response, extract and tag them."""
+    return extract_batch(source, fetch_batch(source, found, settings, hosts), settings)
+
+
+PAGE_DATE_SOURCES = {"json-ld": "json-ld", "meta": "meta"}
+
+
+def date_from_discovery(record: ArticleRecord) -> None:
+    """A page that shows no date takes its feed item's time, else its sitemap entry's: an
+    undated article would drop out of every date range the monitoring team asks for."""
+    ex, d = record.extracted, record.discovered
+    if ex is None or not ex.ok or ex.published or d is None or not d.published_hint:
+        return
+    when = hanoi_iso(d.published_hint)
+    if when:
+        ex.published = when
+        ex.field_sources["published"] = d.published_via or "feed"
+
+
+def hanoi_iso(value: str) -> str | None:
+    """A feed or sitemap date as ISO 8601 in +07:00 (a bare date is taken as Hanoi's day)."""
+    try:
+        when = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=VN_TZ)
+    return when.astimezone(VN_TZ).replace(microsecond=0).isoformat()
+
+
+def published_source(ex: Extracted) -> str | None:
+    """Where an article's date came from: page | json-ld | meta | feed | sitemap (None: no
+    date). Extraction names its signals in `field_sources`; every visible one is `page`."""
+    if not ex.published:
+        return None
+    got = (ex.field_sources or {}).get("published") or ""
+    if got in ("feed", "sitemap"):
+        return got
+    return PAGE_DATE_SOURCES.get(got, "page")
 
 
 def content_sha256(ex: Extracted) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import json
 import sqlite3
 import unicodedata
 
@@ -169,6 +170,22 @@ sources:
         "Lễ hội ánh sáng ở Hoàn Kiếm",
     }
     health = dict(conn.execute("select source_id, status from source_runs"))
-    assert health == {"faulty": "ok", "downsite": "broken"}
+    # six of the ten article URLs gave nothing: the source is broken, and health says why
+    assert health == {"faulty": "broken", "downsite": "broken"}
+    flags, failed, causes = conn.execute(
+        "select health, failed, failure_causes from source_runs where source_id = 'faulty'"
+    ).fetchone()
+    assert flags == (
+        "article fetches failed on 6/10 URLs (size cap: 2, 404/410: 1, redirects: 1,"
+        " redirect off the site: 1, 403/robots: 1)"
+    )
+    assert failed == 4  # gone, loop, big, bomb: each failed URL counted once
+    assert json.loads(causes) == {
+        "size cap": 2,
+        "404/410": 1,
+        "redirects": 1,
+        "redirect off the site": 1,
+        "403/robots": 1,
+    }
     run = conn.execute("select status, message from runs").fetchone()
     assert run[0] == "failed" and "downsite" in run[1]

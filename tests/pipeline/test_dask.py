@@ -3,7 +3,10 @@ cluster, with the flow itself the single writer; the result must equal the threa
 
 from __future__ import annotations
 
+import random
 import sqlite3
+import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -78,3 +81,61 @@ def test_ingest_run_on_a_dask_cluster_matches_the_thread_run(
     assert __import__("os").getpid() not in worker_pids and len(worker_pids) == 2
     assert prefixes.get("discover_source", 0) > 0, prefixes
     assert prefixes.get("fetch_batch", 0) > 0, prefixes
+
+
+def test_two_dask_workers_share_one_politeness_authority_per_host(
+    prefect_harness, cluster, tmp_path
+):
+    """Batches of one host spread over two worker processes still reach the host one at a
+    time, each request at least `min_delay` after the previous one ended."""
+    from distributed import Client
+    from politeness_helpers import DELAY, polite_entries, timed_site
+    from prefect_dask import DaskTaskRunner
+
+    from ingest.testing.generate import sources_yaml
+    from pipelines.nightly import nightly
+
+    site, timeline = timed_site(10, seed=41)
+    with site, Client(cluster.scheduler_address) as client:
+        before = client.run(_fetch_tasks_run)
+        sources = tmp_path / "sources.yaml"
+        sources.write_text(sources_yaml(polite_entries(site)), encoding="utf-8")
+        # other work on the cluster, as on a shared one: without it Dask's round robin puts
+        # every other task (all the fetches, between extractions) on the same worker
+        stop = threading.Event()
+        noise = threading.Thread(target=_other_work, args=(client, stop), daemon=True)
+        noise.start()
+        try:
+            runner = DaskTaskRunner(address=cluster.scheduler_address)
+            state = nightly.with_options(task_runner=runner)(
+                sources_path=str(sources),
+                taxonomy_path=str(TAXONOMY),
+                db_path=str(tmp_path / "kb.db"),
+                batch_size=1,
+                publish=False,
+                return_state=True,
+            )
+        finally:
+            stop.set()
+            noise.join()
+        after = client.run(_fetch_tasks_run)
+    assert state.is_completed(), state.message
+    ran = {w: len(after[w] - before.get(w, set())) for w in after}
+    assert sum(ran.values()) == 10 and all(ran.values()), ran  # both processes fetched
+    paths = [p for _, _, p in sorted(timeline.spans)]
+    assert sum(p.startswith("/van-hoa/") for p in paths) == 10
+    assert min(timeline.gaps()) >= DELAY, sorted(timeline.gaps())[:3]
+
+
+def _fetch_tasks_run(dask_worker) -> set[str]:
+    """Keys of the fetch-batch tasks this worker has computed (from its transition log)."""
+    return {
+        str(entry[0])
+        for entry in dask_worker.state.log
+        if "fetch_batch" in str(entry[0]) and "memory" in entry[1:4]
+    }
+
+
+def _other_work(client, stop: threading.Event) -> None:
+    while not stop.wait(0.1):
+        client.submit(time.sleep, random.random() / 10, pure=False)

@@ -75,16 +75,36 @@ def test_robots_newly_blocking_is_broken(prefect_harness, tmp_path):
     assert blocked_hits == 6  # only the first night's fetches: nothing fetched against robots
 
 
-def test_missing_dates_after_a_layout_change_is_broken(prefect_harness, tmp_path):
+def test_missing_dates_after_a_layout_change_warns_and_the_feed_dates_them(
+    prefect_harness, tmp_path
+):
+    """The pages lose every date signal, but the feed still dates each item: nothing is
+    undated (issue 12 changed this from `broken`), and the change of layout is still flagged
+    because this source's earlier pages carried their own dates."""
     with GeneratedSite(5, seed=13) as site:
         state, _ = night(site, tmp_path)
         assert state.is_completed()
         site.set_count(11)
         site.layout = "no_date"
         state, rows = night(site, tmp_path)
-    assert state.is_failed()
-    assert "sinhtao (no date found on 6/6 pages (layout change?))" in state.message
-    assert (rows["sinhtao"]["status"], rows["sinhtao"]["new"]) == ("broken", 6)
+        feed_dates = {site.url(a): a.published.isoformat() for a in site.articles[5:]}
+    assert state.name == "CompletedWithWarnings"
+    assert (
+        "sinhtao (page dates missing on 6/6 pages, dated from the feed or sitemap instead"
+        " (layout change?))" in state.message
+    )
+    assert (rows["sinhtao"]["status"], rows["sinhtao"]["new"]) == ("warning", 6)
+    assert (rows["sinhtao"]["dated_from_feed"], rows["sinhtao"]["no_date"]) == (6, 0)
+    conn = sqlite3.connect(tmp_path / "kb.db")
+    got = {
+        url: (published, src)
+        for url, published, src in conn.execute(
+            "select url, published, published_source from articles"
+        )
+    }
+    conn.close()
+    assert {u: got[u] for u in feed_dates} == {u: (d, "feed") for u, d in feed_dates.items()}
+    assert {src for _, src in got.values()} == {"feed", "meta"}
 
 
 def test_missing_body_after_a_layout_change_is_broken(prefect_harness, tmp_path):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sqlite3
 import subprocess
 import sys
@@ -23,12 +24,91 @@ def _common(p: argparse.ArgumentParser, *, sources: bool = True) -> None:
         p.add_argument("--raw-dir", default=None, help="WARC archive dir (default: <db dir>/raw)")
 
 
+def _prefect_timeout(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--prefect-timeout",
+        type=float,
+        metavar="SECONDS",
+        help="wait this long for Prefect's temporary API to start, then retry once (default"
+        f" ${PREFECT_STARTUP_ENV} or {DEFAULT_PREFECT_STARTUP:g}); ignored with PREFECT_API_URL",
+    )
+
+
 def validate(sources: str, taxonomy: str) -> None:
     """Fail on a broken config before Prefect, the network or the database are touched."""
     from ..tag.taxonomy import load_taxonomy
 
     load_sources(sources)
     load_taxonomy(taxonomy)
+
+
+# Prefect's own default is 20 s: a busy machine (a backfill, other jobs) misses it.
+DEFAULT_PREFECT_STARTUP = 90.0
+PREFECT_STARTUP_ENV = "INGEST_PREFECT_STARTUP_TIMEOUT"
+
+
+def prefect_startup_timeout(args: argparse.Namespace) -> float:
+    value = getattr(args, "prefect_timeout", None) or os.environ.get(PREFECT_STARTUP_ENV)
+    try:
+        return float(value) if value else DEFAULT_PREFECT_STARTUP
+    except ValueError:
+        return DEFAULT_PREFECT_STARTUP
+
+
+def ensure_prefect_api(timeout: float) -> str | None:
+    """Start Prefect's temporary local API ourselves (unless PREFECT_API_URL names a server),
+    with a longer timeout and one retry; None when it is up, else a one-line error naming the
+    cause and the remedy. The flow then finds the server already running."""
+    from prefect.settings import PREFECT_API_URL
+
+    if PREFECT_API_URL.value():
+        return None
+    import logging
+
+    from prefect.server.api.server import SubprocessASGIServer
+
+    quiet = logging.getLogger("prefect")
+    level = quiet.level
+    quiet.setLevel(logging.WARNING)  # its "Starting temporary server" lines are not ours
+    cause = ""
+    try:
+        for _ in range(2):
+            server = SubprocessASGIServer()
+            try:
+                server.start(timeout=timeout)  # type: ignore[arg-type]
+                return None
+            except Exception as exc:
+                cause = (str(exc).splitlines() or [type(exc).__name__])[0][:200]
+                server.stop()
+    finally:
+        quiet.setLevel(level)
+    return (
+        f"Prefect's temporary API server did not start within {timeout:g} s, twice ({cause});"
+        " the machine is probably busy: start one with `prefect server start` and set"
+        " PREFECT_API_URL=http://127.0.0.1:4200/api (docs/operations.md), or raise"
+        f" --prefect-timeout / {PREFECT_STARTUP_ENV}"
+    )
+
+
+def record_failed_start(args: argparse.Namespace, sources_path: str, run_id: str, message: str):
+    """Put a run that never reached its first stage in the ledger, so `ingest health` and the
+    run-ledger chart show the lost night (best effort: never raises)."""
+    from ..store import db as kbdb
+    from ..store.lock import WriterLock
+    from ..store.runs import record_unstarted
+
+    try:
+        cfg = load_sources(sources_path)
+        only = getattr(args, "only", None) or None
+        ids = [s.id for s in cfg.sources if s.enabled and (not only or s.id in only)]
+        with WriterLock(args.db):
+            db = kbdb.connect(args.db)
+            with db.atomic():
+                kbdb.sync_sources(db, cfg.sources)
+            record_unstarted(db, run_id, ids, message)
+            db.conn.close()
+    except Exception as exc:  # the ledger itself is unusable: the message above still stands
+        print(f"warning: could not record the failed run in {args.db}: {exc}", file=sys.stderr)
 
 
 def run_flow(
@@ -41,9 +121,15 @@ def run_flow(
     from pipelines.nightly import nightly
 
     from ..store.lock import RunLocked
+    from ..store.runs import new_run_id
 
     sources_path = sources_path or args.sources
     validate(sources_path, args.taxonomy)
+    run_id = new_run_id()
+    if problem := ensure_prefect_api(prefect_startup_timeout(args)):
+        print(f"error: {problem}", file=sys.stderr)
+        record_failed_start(args, sources_path, run_id, problem)
+        return 2
     flow = nightly
     if getattr(args, "dask", None):
         from prefect_dask import DaskTaskRunner
@@ -60,11 +146,17 @@ def run_flow(
             publish=not getattr(args, "no_publish", False),
             backfill=backfill,
             since=since,
+            run_id=run_id,
             return_state=True,
         )
     except RunLocked as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 3
+    except Exception as exc:  # Prefect itself failed around the flow: one line, on the ledger
+        message = f"the flow could not run: {type(exc).__name__}: {str(exc)[:300]}"
+        print(f"error: {message}", file=sys.stderr)
+        record_failed_start(args, sources_path, run_id, message)
+        return 2
     summary = state.result(raise_on_failure=False)
     if isinstance(summary, BaseException):
         if isinstance(summary, RunLocked):
@@ -75,7 +167,10 @@ def run_flow(
                 f"error: cannot use database {args.db}: {summary} (left untouched)", file=sys.stderr
             )
             return 2
-        print(f"error: {type(summary).__name__}: {summary}", file=sys.stderr)
+        message = f"{type(summary).__name__}: {summary}"
+        print(f"error: {message}", file=sys.stderr)
+        if not isinstance(summary, ConfigError | OSError):
+            record_failed_start(args, sources_path, run_id, message)  # no-op if it had begun
         return 2 if isinstance(summary, ConfigError | ValueError | OSError) else 1
     summary = summary if isinstance(summary, dict) else {}
     print(
@@ -137,28 +232,40 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def cmd_reprocess(args: argparse.Namespace) -> int:
-    from ..reprocess import reprocess
-    from ..store.db import connect
+    from ..reprocess import replay, reprocess
+    from ..store.db import connect, sync_sources
 
     validate(args.sources, args.taxonomy)
     cfg = load_sources(args.sources)
-    db = connect(args.db)
     raw = args.raw_dir or str(Path(args.db).parent / "raw")
+    if args.replay and not Path(raw).is_dir():
+        print(f"error: no archive at {raw} (give --raw-dir)", file=sys.stderr)
+        return 2
+    db = connect(args.db)
     from ..store.lock import WriterLock
 
     with WriterLock(args.db):
         from ..tag.taxonomy import load_taxonomy, sync_taxonomy
 
         sync_taxonomy(db, load_taxonomy(args.taxonomy))
-        counts = reprocess(
-            db,
-            cfg,
-            args.taxonomy,
-            raw,
-            source_id=args.source,
-            article_ids=args.id or None,
-            corrections_path=Path(args.sources).with_name("corrections.yaml"),
-        )
+        corrections_path = Path(args.sources).with_name("corrections.yaml")
+        if args.replay:
+            from ..evidence.corrections import sync_file
+
+            with db.atomic():
+                sync_sources(db, cfg.sources)
+            sync_file(db, corrections_path)  # pending until replay loads each article
+            counts = replay(db, cfg, args.taxonomy, raw, source_id=args.source)
+        else:
+            counts = reprocess(
+                db,
+                cfg,
+                args.taxonomy,
+                raw,
+                source_id=args.source,
+                article_ids=args.id or None,
+                corrections_path=corrections_path,
+            )
         from ..evidence.stories import assign_stories
 
         assign_stories(db)  # re-extracted text may join or leave stories
@@ -172,6 +279,7 @@ def cmd_reprocess(args: argparse.Namespace) -> int:
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("run", help="run the nightly flow once")
     _common(p)
+    _prefect_timeout(p)
     p.add_argument("--only", action="append", metavar="SOURCE_ID", help="limit to these sources")
     p.add_argument("--dask", metavar="ADDRESS", help="run tasks on this Dask scheduler")
     p.add_argument("--no-publish", action="store_true", help="skip the Datasette smoke check")
@@ -179,6 +287,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
     p = sub.add_parser("backfill", help="walk sitemaps, listings and search back to a date")
     _common(p)
+    _prefect_timeout(p)
     p.add_argument("--since", required=True, help="YYYY-MM-DD, e.g. 2019-10-01")
     p.add_argument("--source", dest="only", action="append", metavar="SOURCE_ID")
     p.add_argument("--no-publish", action="store_true")
@@ -195,10 +304,17 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--port", type=int, default=8001)
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--no-serve", action="store_true", help="stop after the crawl")
+    _prefect_timeout(p)
     p.set_defaults(func=cmd_demo, only=None, no_publish=False)
 
     p = sub.add_parser("reprocess", help="re-extract and re-tag from the raw archive (no network)")
     _common(p)
     p.add_argument("--source", help="only this source")
     p.add_argument("--id", type=int, action="append", help="only these article ids")
+    p.add_argument(
+        "--replay",
+        action="store_true",
+        help="rebuild from the archive alone, discovery included (robots.txt, feeds, sitemaps,"
+        " listings, then articles, run by run); --db may be a new file",
+    )
     p.set_defaults(func=cmd_reprocess)

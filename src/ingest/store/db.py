@@ -168,6 +168,26 @@ def m004_story_signatures(db: sqlite_utils.Database) -> None:
 
 
 @migrations()
+def m005_published_source(db: sqlite_utils.Database) -> None:
+    """Dates with provenance and a crawl that says why.
+
+    `articles.published_source` (page | json-ld | meta | feed | sitemap) says where an
+    article's date came from; the frontier keeps the date its feed item (or sitemap entry)
+    gave, for pages that show none. Child sitemaps join the frontier: `http_cache` rows keep
+    their source, the index that listed them and the lastmod it gave. `source_runs` counts
+    refused and deferred URLs, dates taken from feeds, and failures by cause."""
+    db.execute("alter table articles add column published_source text")
+    db.execute("alter table frontier add column published_hint text")
+    db.execute("alter table frontier add column published_via text")
+    for col in ("source_id", "parent", "lastmod"):
+        db.execute(f"alter table http_cache add column {col} text")
+    db.execute("create index if not exists idx_http_cache_source on http_cache(source_id)")
+    for col in ("refused", "deferred", "extract_failed", "dated_from_feed", "no_date"):
+        db.execute(f"alter table source_runs add column {col} integer default 0")
+    db.execute("alter table source_runs add column failure_causes text")  # JSON: cause -> count
+
+
+@migrations()
 def m006_corrections(db: sqlite_utils.Database) -> None:
     """Reviewers' corrections from corrections.yaml, kept with what each one changed, so they are
     re-applied whenever an article is loaded or reprocessed and can be withdrawn exactly."""

@@ -18,7 +18,7 @@ from ..config import Source
 from ..crawl.discover import DiscoveryReport
 from ..crawl.lastmod import changed_since, later_date
 from ..models import ArticleRecord, Tag
-from ..stages import article_key, classification_summary, content_sha256
+from ..stages import article_key, classification_summary, content_sha256, published_source
 from .corrections import apply_corrections
 from .db import index_article
 
@@ -36,6 +36,22 @@ def http_cache(db: sqlite_utils.Database, urls: Iterable[str]) -> dict[str, dict
         return {}
     marks = ",".join("?" for _ in urls)
     return {r["url"]: r for r in db.query(f"select * from http_cache where url in ({marks})", urls)}
+
+
+def source_cache(db: sqlite_utils.Database, source: Source) -> dict[str, dict]:
+    """Validators of every discovery page of a source: its configured feeds, sitemaps and
+    listings, and the child sitemaps its indexes listed (with the lastmod they gave)."""
+    rows = http_cache(
+        db,
+        source.feeds
+        + source.sitemaps
+        + source.backfill_sitemaps
+        + [lst.url for lst in source.listings],
+    )
+    rows.update(
+        (r["url"], r) for r in db.query("select * from http_cache where source_id = ?", [source.id])
+    )
+    return rows
 
 
 def backfill_progress(db: sqlite_utils.Database, source_id: str, since: str) -> dict[str, dict]:
@@ -81,19 +97,22 @@ def record_discovery(
                 )
         for d in report.found:
             known = db.execute(
-                "select f.state, f.lastmod, a.fetched_at from frontier f"
-                " left join articles a on a.id = f.article_id where f.url = ?",
+                "select f.state, f.lastmod, a.fetched_at, f.published_hint, f.published_via"
+                " from frontier f left join articles a on a.id = f.article_id where f.url = ?",
                 [d.url],
             ).fetchone()
             if known:
-                state, lastmod, fetched_at = known
+                state, lastmod, fetched_at, hint, via = known
                 if state in ("fetched", "not_modified") and changed_since(
                     d.lastmod, fetched_at, now_vn()
                 ):
                     state = "changed"
+                if d.published_hint and via != "feed":  # a feed's date is never replaced
+                    hint, via = d.published_hint, d.published_via
                 db.execute(
-                    "update frontier set last_seen = ?, lastmod = ?, state = ? where url = ?",
-                    [now, later_date(lastmod, d.lastmod), state, d.url],
+                    "update frontier set last_seen = ?, lastmod = ?, state = ?,"
+                    " published_hint = ?, published_via = ? where url = ?",
+                    [now, later_date(lastmod, d.lastmod), state, hint, via, d.url],
                 )
                 continue
             db["frontier"].insert(
@@ -105,9 +124,13 @@ def record_discovery(
                     "found_via": d.found_via,
                     "state": "new",
                     "lastmod": d.lastmod,
+                    "published_hint": d.published_hint,
+                    "published_via": d.published_via,
                 }
             )
             new += 1
+        for url, reason in report.refused:
+            _refuse(db, url, report.source_id, reason, None, now)
         for url in report.out_of_scope:
             db.execute(
                 "insert into frontier (url, source_id, first_seen, last_seen, state, last_error)"
@@ -124,9 +147,10 @@ def due_urls(db: sqlite_utils.Database, source: Source, limit: int) -> list[dict
     """URLs to fetch now: new ones, failed or quarantined ones whose retry time has come, then
     up to `max_refetch_per_run` articles whose sitemap or feed date moved past our copy."""
     now = _iso(now_vn())
+    cols = "url, found_via, lastmod, published_hint, published_via"
     due = list(
         db.query(
-            "select url, found_via, lastmod from frontier where source_id = ? and ("
+            f"select {cols} from frontier where source_id = ? and ("
             " state = 'new' or (state in ('failed', 'quarantined') and coalesce(next_try, '') <= ?))"
             " order by coalesce(lastmod, '') desc, first_seen limit ?",
             [source.id, now, limit],
@@ -135,7 +159,7 @@ def due_urls(db: sqlite_utils.Database, source: Source, limit: int) -> list[dict
     room = min(limit - len(due), source.politeness.max_refetch_per_run)
     if room > 0:
         due += db.query(
-            "select url, found_via, lastmod from frontier where source_id = ? and state = 'changed'"
+            f"select {cols} from frontier where source_id = ? and state = 'changed'"
             " order by coalesce(lastmod, '') desc limit ?",
             [source.id, room],
         )
@@ -180,6 +204,7 @@ def save_article(db: sqlite_utils.Database, rec: ArticleRecord, source: Source) 
         "published_date": published[:10] if published else None,
         "published_month": published[:7] if published else None,
         "published_year": int(published[:4]) if published else None,
+        "published_source": published_source(ex),
         "fetched_at": res.fetched_at,
         "language": ex.language,
         "relevant": int(bool(cls and cls.relevant)),
@@ -236,6 +261,25 @@ def _frontier_update(db: sqlite_utils.Database, url: str, **cols) -> None:
     db.execute(f"update frontier set {sets} where url = ?", [*cols.values(), url])
 
 
+def _refuse(
+    db: sqlite_utils.Database,
+    url: str,
+    source_id: str,
+    reason: str,
+    status: int | None,
+    now: str,
+) -> None:
+    """A URL that cannot be requested (`invalid_url`, `unsafe_redirect`): quarantined with its
+    reason and never due again, so the same bad link cannot cost another night."""
+    db.execute(
+        "insert into quarantine (url, source_id, reason, status, first_failed, last_failed,"
+        " failures, retry_after) values (?, ?, ?, ?, ?, ?, 1, null) on conflict(url) do update"
+        " set reason = excluded.reason, last_failed = excluded.last_failed,"
+        " failures = failures + 1, retry_after = null",
+        [url, source_id, reason, status, now, now],
+    )
+
+
 def _quarantine(db: sqlite_utils.Database, rec: ArticleRecord, reason: str, now: datetime) -> str:
     row = db.execute("select failures from quarantine where url = ?", [rec.url]).fetchone()
     failures = (row[0] + 1) if row else 1
@@ -267,6 +311,8 @@ def load_batch(db: sqlite_utils.Database, records: list[ArticleRecord], source: 
             res = rec.fetch
             assert res is not None
             counts["fetched" if res.outcome in ("ok", "not_modified") else res.outcome] += 1
+            if res.outcome in ("invalid_url", "unsafe_redirect"):
+                counts["refused"] += 1
             attempts = (
                 db.execute("select attempts from frontier where url = ?", [rec.url]).fetchone()
                 or [0]
@@ -297,6 +343,17 @@ def load_batch(db: sqlite_utils.Database, records: list[ArticleRecord], source: 
                 _frontier_update(db, rec.url, state="not_modified", **base)
             elif res.outcome in ("robots", "out_of_scope"):
                 _frontier_update(db, rec.url, state=res.outcome, last_error=res.error, **base)
+            elif res.outcome in ("invalid_url", "unsafe_redirect"):
+                reason = res.error or res.outcome
+                _refuse(db, rec.url, rec.source_id, reason, res.status, _iso(now))
+                _frontier_update(
+                    db, rec.url, state="refused", last_error=reason, next_try=None, **base
+                )
+            elif res.outcome == "deferred":  # the site named its time: come back then, not before
+                base["attempts"] = attempts
+                _frontier_update(
+                    db, rec.url, state="failed", last_error=res.error, next_try=res.retry_at, **base
+                )
             elif res.outcome == "transient" and attempts + 1 < MAX_TRANSIENT_ATTEMPTS:
                 counts["failed"] += 1
                 _frontier_update(

@@ -6,8 +6,10 @@ run's counts plus the recent history of the source, and stored where Datasette s
 
 from __future__ import annotations
 
+import json
 import time
 import uuid
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -16,13 +18,19 @@ import sqlite_utils
 from ..clock import now_vn
 from ..config import Source
 from ..crawl.discover import DiscoveryReport
+from ..crawl.urls import printable
 from ..models import ArticleRecord
 
 NO_NEW_NIGHTS = 3
 EXTRACT_FAIL_SHARE = 0.3
+FETCH_FAIL_SHARE = 0.5  # more than half of a night's article fetches failed: broken
 MISSING_DATE_SHARE = 0.5
 LAYOUT_MISSING_SHARE = 0.5
 MIN_ARTICLE_CHARS = 200  # shortest sample article: 306; a JS shell's menu text: under 100
+PAGE_DATED_HISTORY = 50  # earlier articles looked at to tell "dates vanished" from "never had"
+NAMED_URLS = 8  # refused URLs named in a health flag (the rest are counted)
+
+STATUS_RANK = {"ok": 0, "warning": 1, "degraded": 2, "broken": 3}
 
 
 @dataclass
@@ -36,17 +44,30 @@ class SourceRun:
     relevant: int = 0
     failed: int = 0
     extract_failed: int = 0
-    missing_date: int = 0
+    missing_date: int = 0  # extracted pages with no date from anywhere
+    dated_from_feed: int = 0  # pages without a date of their own, dated by feed or sitemap
     layout_missing: int = 0
     skipped_robots: int = 0
     out_of_scope: int = 0
+    refused: int = 0
+    deferred: int = 0
+    attempted: int = 0  # article URLs this run tried (deferred ones excluded)
     requests: int = 0
     duration_s: float = 0.0
     errors: list[str] = field(default_factory=list)
     robots_blocked: bool = False
     host_down: bool = False
+    robots_error: str | None = None
+    crawl_delay: float | None = None
+    max_crawl_delay: float | None = None
+    causes: Counter = field(default_factory=Counter)
+    refused_urls: list[str] = field(default_factory=list)  # "URL (reason)", for the flag
+    deferred_why: list[str] = field(default_factory=list)
+    crashed: list[str] = field(default_factory=list)
 
     def add(self, counts: dict[str, int]) -> None:
+        """A loaded batch's counts. `failed` is the loader's own count of failed URLs, once
+        (its per-outcome counts are not added again)."""
         for key in (
             "fetched",
             "new",
@@ -55,12 +76,12 @@ class SourceRun:
             "failed",
             "extract_failed",
             "missing_date",
+            "dated_from_feed",
             "layout_missing",
+            "refused",
+            "deferred",
         ):
             setattr(self, key, getattr(self, key) + counts.get(key, 0))
-        self.failed += (
-            counts.get("too_large", 0) + counts.get("transient", 0) + counts.get("permanent", 0)
-        )
         self.skipped_robots += counts.get("robots", 0)
         self.out_of_scope += counts.get("out_of_scope", 0)
 
@@ -74,6 +95,13 @@ class SourceRun:
         self.out_of_scope += len(report.out_of_scope)
         self.robots_blocked |= bool(report.robots_blocked) and report.robots_state == "ok"
         self.host_down |= report.robots_state == "unreachable"
+        if report.robots_state == "error":
+            self.robots_error = report.robots_error or "robots.txt answered a server error"
+        self.crawl_delay = report.crawl_delay or self.crawl_delay
+        self.refused += len(report.refused)
+        self.refused_urls += [f"{printable(url, 120)} ({why})" for url, why in report.refused]
+        self.deferred_why += [why for _, _, why in report.deferred]
+        self.crashed += report.crashed
 
     def add_batch(
         self,
@@ -82,18 +110,69 @@ class SourceRun:
         source: Source,
         requests: int,
     ) -> None:
-        """A loaded batch: the loader's counts plus the layout signals read off its records."""
+        """A loaded batch: the loader's counts plus the layout signals and failure causes
+        read off its records."""
+        records = list(records)
         self.add({**counts, **layout_counts(records, source)})
         self.requests += requests
+        self.max_crawl_delay = source.politeness.max_crawl_delay
+        for rec in records:
+            res = rec.fetch
+            if res is None or res.outcome == "deferred":
+                if res is not None and res.error and res.error not in self.deferred_why:
+                    self.deferred_why.append(res.error)
+                continue
+            self.attempted += 1
+            if cause := failure_cause(rec):
+                self.causes[cause] += 1
+            if res.outcome in ("invalid_url", "unsafe_redirect"):
+                self.refused_urls.append(f"{printable(rec.url, 120)} ({res.error})")
+
+    def crash(self, message: str) -> None:
+        """An unexpected failure of this source's discovery or of one of its batches."""
+        self.crashed.append(message)
+
+
+def failure_cause(rec: ArticleRecord) -> str | None:
+    """Why an article URL gave no article tonight, in the words on-call uses; None if it did
+    (or answered 304)."""
+    res = rec.fetch
+    if res is None or res.outcome in ("not_modified", "deferred"):
+        return None
+    if res.outcome == "ok":
+        return None if rec.extracted is not None and rec.extracted.ok else "extraction failed"
+    if res.outcome == "too_large":
+        return "size cap"
+    if res.outcome == "robots" or res.status in (401, 403, 451):
+        return "403/robots"
+    if res.status is not None and 500 <= res.status < 600:
+        return "5xx"
+    if res.outcome in ("invalid_url", "unsafe_redirect"):
+        return res.outcome
+    if res.outcome == "out_of_scope":
+        return "redirect off the site"
+    if res.outcome == "transient":
+        return "timeout" if "timeout" in (res.error or "").lower() else "connection"
+    if res.status in (404, 410):
+        return "404/410"
+    if "redirect" in (res.error or ""):
+        return "redirects"
+    return "other"
 
 
 def layout_counts(records: Iterable[ArticleRecord], source: Source) -> dict[str, int]:
-    """Extracted pages with no date, and pages whose article element is missing."""
+    """Extracted pages with no date at all, pages dated only by their feed or sitemap, and
+    pages whose article element is missing."""
     extracted = [r.extracted for r in records if r.extracted and r.extracted.ok]
+    borrowed = [ex for ex in extracted if (ex.field_sources or {}).get("published") in BORROWED]
     return {
         "missing_date": sum(1 for ex in extracted if not ex.published),
+        "dated_from_feed": len(borrowed),
         "layout_missing": sum(1 for ex in extracted if layout_missing(ex, source)),
     }
+
+
+BORROWED = ("feed", "sitemap")
 
 
 def layout_missing(ex, source) -> bool:
@@ -108,35 +187,98 @@ def layout_missing(ex, source) -> bool:
     return len(ex.text) < MIN_ARTICLE_CHARS
 
 
-def health(sr: SourceRun, recent_new: list[int]) -> tuple[str, list[str]]:
-    """(status, flags): status is ok, warning or broken; flags name what is wrong."""
-    broken, warn = [], []
+def _causes(counter: Counter) -> str:
+    return ", ".join(f"{cause}: {n}" for cause, n in counter.most_common())
+
+
+def health(
+    sr: SourceRun, recent_new: list[int], page_dated_before: float | None = None
+) -> tuple[str, list[str]]:
+    """(status, flags): status is ok, warning, degraded or broken; flags name what is wrong.
+
+    `page_dated_before`: the share of this source's earlier articles whose page showed its
+    own date (None without history), so a site that never shows dates is not mistaken for
+    one whose dates just vanished."""
+    broken, degraded, warn = [], [], []
+    if sr.crashed:
+        broken.append("failed: " + "; ".join(sr.crashed[:3]))
     if sr.host_down:
         broken.append("host down: no response from the site")
+    if sr.robots_error:
+        broken.append(sr.robots_error)
     if sr.robots_blocked:
         broken.append("robots.txt blocks the crawler")
+    failures = sum(sr.causes.values())
+    fetches_failed = sr.attempted >= 3 and failures / sr.attempted > FETCH_FAIL_SHARE
+    if fetches_failed:
+        broken.append(
+            f"article fetches failed on {failures}/{sr.attempted} URLs ({_causes(sr.causes)})"
+        )
     processed = sr.new + sr.updated + sr.extract_failed
-    if processed >= 3 and sr.extract_failed / processed > EXTRACT_FAIL_SHARE:
+    if not fetches_failed and processed >= 3 and sr.extract_failed / processed > EXTRACT_FAIL_SHARE:
         broken.append(
             f"extraction failed on {sr.extract_failed}/{processed} pages (layout change?)"
         )
     extracted = sr.new + sr.updated
     if extracted >= 3 and sr.missing_date / extracted > MISSING_DATE_SHARE:
         broken.append(f"no date found on {sr.missing_date}/{extracted} pages (layout change?)")
+    if (
+        extracted >= 3
+        and sr.dated_from_feed / extracted > MISSING_DATE_SHARE
+        and page_dated_before is not None
+        and page_dated_before > 1 - MISSING_DATE_SHARE
+    ):
+        warn.append(
+            f"page dates missing on {sr.dated_from_feed}/{extracted} pages, dated from the feed"
+            " or sitemap instead (layout change?)"
+        )
     if extracted >= 3 and sr.layout_missing / extracted > LAYOUT_MISSING_SHARE:
         broken.append(
             f"article body or date element missing on {sr.layout_missing}/{extracted}"
             " pages (layout change?)"
         )
-    if sr.discovered == 0 and not sr.not_modified and not sr.host_down:
+    quiet = sr.host_down or sr.robots_error or sr.crashed or sr.deferred_why
+    if sr.discovered == 0 and not sr.not_modified and not quiet:
         broken.append("discovery found no article URL (feed or sitemap broken?)")
+    if sr.deferred_why:
+        degraded.append(
+            f"site asked us to wait: {sr.deferred_why[0]}"
+            + (f" ({sr.deferred} URLs rescheduled)" if sr.deferred else "")
+        )
     history = [*recent_new, sr.new]
     if len(history) >= NO_NEW_NIGHTS and not any(history[-NO_NEW_NIGHTS:]):
         warn.append(f"no new article for {NO_NEW_NIGHTS} nights")
     if sr.errors:
-        warn.append(f"{len(sr.errors)} discovery errors")
-    status = "broken" if broken else "warning" if warn else "ok"
-    return status, broken + warn
+        warn.append(f"{len(sr.errors)} discovery errors (first: {sr.errors[0][:200]})")
+    if sr.refused_urls:
+        more = len(sr.refused_urls) - NAMED_URLS
+        warn.append(
+            f"{len(sr.refused_urls)} URLs refused: "
+            + "; ".join(sr.refused_urls[:NAMED_URLS])
+            + (f"; and {more} more" if more > 0 else "")
+        )
+    if sr.crawl_delay and sr.max_crawl_delay is not None and sr.crawl_delay > sr.max_crawl_delay:
+        warn.append(
+            f"robots.txt asks Crawl-delay {sr.crawl_delay:g} s; honoured at max_crawl_delay"
+            f" {sr.max_crawl_delay:g} s"
+        )
+    status = "broken" if broken else "degraded" if degraded else "warning" if warn else "ok"
+    return status, broken + degraded + warn
+
+
+def page_dated_share(
+    db: sqlite_utils.Database, source_id: str, before_id: int, limit: int = PAGE_DATED_HISTORY
+) -> float | None:
+    """Share of the source's latest articles stored before this run (ids up to `before_id`)
+    that carried their own date."""
+    rows = db.execute(
+        "select published_source from articles where source_id = ? and id <= ?"
+        " and published_source is not null order by id desc limit ?",
+        [source_id, before_id, limit],
+    ).fetchall()
+    if not rows:
+        return None
+    return sum(1 for (src,) in rows if src not in BORROWED) / len(rows)
 
 
 def recent_new_counts(db: sqlite_utils.Database, source_id: str, limit: int) -> list[int]:
@@ -161,9 +303,13 @@ def start_run(db: sqlite_utils.Database, run_id: str, started_at: str, n_sources
 
 
 def record_source_run(
-    db: sqlite_utils.Database, run_id: str, started_at: str, sr: SourceRun
+    db: sqlite_utils.Database, run_id: str, started_at: str, sr: SourceRun, before_id: int = 0
 ) -> tuple[str, list[str]]:
-    status, flags = health(sr, recent_new_counts(db, sr.source_id, NO_NEW_NIGHTS - 1))
+    status, flags = health(
+        sr,
+        recent_new_counts(db, sr.source_id, NO_NEW_NIGHTS - 1),
+        page_dated_share(db, sr.source_id, before_id),
+    )
     with db.atomic():
         db["source_runs"].upsert(
             {
@@ -180,10 +326,16 @@ def record_source_run(
                 "skipped_robots": sr.skipped_robots,
                 "out_of_scope": sr.out_of_scope,
                 "requests": sr.requests,
+                "refused": sr.refused,
+                "deferred": sr.deferred,
+                "extract_failed": sr.extract_failed,
+                "dated_from_feed": sr.dated_from_feed,
+                "no_date": sr.missing_date,
+                "failure_causes": json.dumps(dict(sr.causes.most_common())) if sr.causes else None,
                 "duration_s": round(sr.duration_s, 3),
                 "status": status,
                 "health": "; ".join(flags) or None,
-                "error_summary": "\n".join(sr.errors[:20]) or None,
+                "error_summary": "\n".join([*sr.crashed, *sr.errors][:20]) or None,
             },
             pk=("run_id", "source_id"),
         )
@@ -239,13 +391,19 @@ class Ledger:
     sources: dict[str, SourceRun]
     begun: float = field(default_factory=time.monotonic)
     finished_at: str | None = None
+    articles_before: int = 0  # the last article id stored before this run began
 
     @classmethod
-    def open(cls, db: sqlite_utils.Database, source_ids: Iterable[str]) -> Ledger:
+    def open(
+        cls, db: sqlite_utils.Database, source_ids: Iterable[str], run_id: str | None = None
+    ) -> Ledger:
         """Start the run in the `runs` table (marking any killed run aborted)."""
         ids = list(source_ids)
-        ledger = cls(new_run_id(), now_vn().isoformat(), {i: SourceRun(i) for i in ids})
+        ledger = cls(run_id or new_run_id(), now_vn().isoformat(), {i: SourceRun(i) for i in ids})
         start_run(db, ledger.run_id, ledger.started_at, len(ids))
+        ledger.articles_before = db.execute("select coalesce(max(id), 0) from articles").fetchone()[
+            0
+        ]
         return ledger
 
     def __getitem__(self, source_id: str) -> SourceRun:
@@ -257,12 +415,32 @@ class Ledger:
         self.finished_at = now_vn().isoformat()
         for sr in self.sources.values():
             sr.duration_s = time.monotonic() - self.begun
-            status, flags = record_source_run(db, self.run_id, self.started_at, sr)
+            status, flags = record_source_run(
+                db, self.run_id, self.started_at, sr, self.articles_before
+            )
             if status == "broken":
                 broken.append(f"{sr.source_id} ({'; '.join(flags)})")
+            elif status == "degraded":
+                warnings.append(f"{sr.source_id} (degraded: {'; '.join(flags)})")
             elif status == "warning":
                 warnings.append(f"{sr.source_id} ({'; '.join(flags)})")
         return broken, warnings
+
+    def abort(self, db: sqlite_utils.Database, exc: BaseException) -> None:
+        """The run stopped on an error nothing below caught (or was interrupted): every source
+        still gets its row, and the run ends `failed` (`aborted` when interrupted) with the
+        cause, instead of staying `running` until the next night."""
+        interrupted = not isinstance(exc, Exception)
+        what = "interrupted" if interrupted else "stopped"
+        message = f"run {what}: {type(exc).__name__}: {str(exc)[:500]}".rstrip(": ")
+        for sr in self.sources.values():
+            sr.crash(message)
+        broken, warnings = self.record_sources(db)
+        status = "aborted" if interrupted else "failed"
+        finish_run(
+            db, self.run_id, self.finished_at or now_vn().isoformat(), status, self.totals(),
+            time.monotonic() - self.begun, message,
+        )  # fmt: skip
 
     def totals(self) -> dict[str, int]:
         totals = {k: sum(getattr(sr, k) for sr in self.sources.values()) for k in TOTAL_KEYS}
@@ -297,3 +475,30 @@ def run_outcome(broken: list[str], warnings: list[str], problems: list[str]) -> 
         or "all sources healthy"
     )
     return status, message
+
+
+def record_unstarted(
+    db: sqlite_utils.Database, run_id: str, source_ids: Iterable[str], message: str
+) -> bool:
+    """A run that died before its first stage (Prefect's API never came up, the flow failed
+    before opening its ledger) still gets its `runs` row, `failed` with the cause, and a
+    row per source saying it was not crawled. False when the run had opened its ledger."""
+    if db["runs"].exists() and db.execute("select 1 from runs where id = ?", [run_id]).fetchone():
+        return False
+    ids = list(source_ids)
+    now = now_vn().isoformat()
+    start_run(db, run_id, now, len(ids))
+    with db.atomic():
+        for sid in ids:
+            db["source_runs"].upsert(
+                {
+                    "run_id": run_id,
+                    "source_id": sid,
+                    "started_at": now,
+                    "status": "broken",
+                    "health": f"not crawled: {message}"[:1000],
+                },
+                pk=("run_id", "source_id"),
+            )
+    finish_run(db, run_id, now, "failed", {}, 0.0, message)
+    return True
