@@ -7,7 +7,7 @@ DB ?= data/kb.db
 PORT ?= 8001
 
 .DEFAULT_GOAL := help
-.PHONY: help install demo test test-all lint format run serve eval bench browser clean
+.PHONY: help install demo test test-all lint format run serve eval bench browser office clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  make %-10s %s\n", $$1, $$2}'
@@ -24,12 +24,12 @@ install: $(STAMP) ## create .venv and install the pinned dependencies
 demo: $(STAMP) ## crawl the bundled sample sites on loopback with the nightly flow, then serve Datasette on :8001
 	$(BIN)/ingest demo --db $(DB) --port $(PORT)
 
-test: $(STAMP) browser ## run the test suite (what CI runs)
+test: $(STAMP) browser office ## run the test suite (what CI runs)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/python -m pytest -q
 
-test-all: $(STAMP) browser ## the test suite plus the slow tests (kill loops, Dask)
+test-all: $(STAMP) browser office ## the test suite plus the slow tests (kill loops, Dask)
 	$(BIN)/python -m pytest -q -m "slow or not slow"
 
 lint: $(STAMP) ## ruff lint and format check
@@ -54,6 +54,9 @@ bench: $(STAMP) ## benchmark scripts: print figures and ratios
 
 browser: ## install Debian's chromium for the browser tests (no-op when present)
 	@bash scripts/install-browser.sh || echo "warning: chromium not installed; browser tests will be skipped (set REQUIRE_BROWSER=1 to fail instead)"
+
+office: ## install Debian's LibreOffice Writer and poppler for the DOCX-as-PDF checks (no-op when present)
+	@bash scripts/install-office.sh || echo "warning: LibreOffice not installed; the DOCX-as-PDF checks will be skipped"
 
 clean: ## remove the virtualenv and generated data
 	rm -rf $(VENV) data/*.db* data/raw data/demo-sources.yaml test-artifacts
