@@ -10,8 +10,6 @@ import time
 from datetime import date
 from pathlib import Path
 
-from ..config import ConfigError, load_sources
-
 DEFAULT_DB = "data/kb.db"
 
 
@@ -25,6 +23,7 @@ def _common(p: argparse.ArgumentParser, *, sources: bool = True) -> None:
 
 def validate(sources: str, taxonomy: str) -> None:
     """Fail on a broken config before Prefect, the network or the database are touched."""
+    from ..config import load_sources
     from ..tag.taxonomy import load_taxonomy
 
     load_sources(sources)
@@ -40,6 +39,7 @@ def run_flow(
 ) -> int:
     from pipelines.nightly import nightly
 
+    from ..config import ConfigError
     from ..store.lock import RunLocked
 
     sources_path = sources_path or args.sources
@@ -137,6 +137,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def cmd_reprocess(args: argparse.Namespace) -> int:
+    from ..config import load_sources
     from ..reprocess import reprocess
     from ..store.db import connect
 
