@@ -5,6 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml constraints.txt | cksum | cut -d' ' -f1)
 DB ?= data/kb.db
 PORT ?= 8001
+SITES_PORT ?= 8101
 
 .DEFAULT_GOAL := help
 .PHONY: help install demo test test-all lint format run serve eval bench browser clean
@@ -33,8 +34,8 @@ $(STAMP): pyproject.toml constraints.txt
 
 install: $(STAMP) ## create .venv and install the pinned dependencies
 
-demo: $(STAMP) ## crawl the bundled sample sites on loopback with the nightly flow, then serve Datasette on :8001
-	$(BIN)/ingest demo --db $(DB) --port $(PORT)
+demo: $(STAMP) ## crawl the bundled sample sites (ports SITES_PORT.., 0 = free) with the nightly flow, then serve Datasette on PORT
+	$(BIN)/ingest demo --db $(DB) --port $(PORT) --sites-port $(SITES_PORT)
 
 test: $(STAMP) browser ## run the test suite (what CI runs)
 	$(BIN)/ruff check .
