@@ -187,11 +187,13 @@ async def _label_map(db: Any, config: dict[str, Any]) -> dict[str, str]:
 
 
 class ChronoFacet(ColumnFacet):
-    """A column facet in time order (years, months): `{chrono: published_year}` in metadata.yml.
+    """A column facet in time order (years, months): `{chrono: published_year}` in metadata.yml,
+    or `{chrono: {column: published_year, size: 20}}` for more values than the table's
+    `facet_size`.
 
     Datasette's column facet orders values by count, so 2021 came before 2019 and May before
-    March. This one counts every value (a year or a month has few), keeps the `facet_size`
-    most recent and shows them oldest first; "…" still lists them all.
+    March. This one counts every value (a year or a month has few), keeps the `size` most
+    recent and shows them oldest first; "…" still lists them all.
     """
 
     type = "chrono"
@@ -201,13 +203,23 @@ class ChronoFacet(ColumnFacet):
         return []
 
     async def facet_results(self) -> tuple[list[dict[str, Any]], list[str]]:
-        size = self.get_facet_size()
+        sizes = {
+            c["config"].get("column"): c["config"].get("size")
+            for c in self.get_configs()
+            if isinstance(c["config"], dict)
+        }
+        default = self.get_facet_size()
         self.get_facet_size = lambda: self.ALL_VALUES  # type: ignore[method-assign]
         try:
             results, timed_out = await super().facet_results()
         finally:
             del self.get_facet_size
         for result in results:
+            size = (
+                default
+                if self.request.args.get("_facet_size")
+                else (sizes.get(result["name"]) or default)
+            )
             values = sorted(result["results"], key=lambda v: str(v["value"]), reverse=True)
             result["truncated"] = result["truncated"] or len(values) > size
             result["results"] = values[:size][::-1]
