@@ -174,15 +174,24 @@ def test_crawled_script_never_runs(browser: Any, server: str) -> None:
 
 
 def test_dashboard_renders_charts(browser: Any, server: str) -> None:
+    # issue 16: the nightly chart moved to the operations dashboard (one date meaning per filter)
     page, errors = visit(
         browser,
         server + "/-/dashboards/tong-quan",
-        "dashboard",
-        wait_for="#chart-new-per-night.vega-embed",
+        "dashboard-fixture",
+        wait_for="#chart-coverage-per-year.vega-embed",
     )
     page.wait_for_function("document.querySelectorAll('.vega-embed').length >= 4", timeout=15_000)
     assert page.locator("#chart-relevant-total").inner_text().strip() == "6"
-    page.screenshot(path=str(SCREENSHOTS / "dashboard.png"), full_page=True)
+    page.screenshot(path=str(SCREENSHOTS / "dashboard-fixture.png"), full_page=True)
+    assert errors == []
+    page.close()
+    page, errors = visit(
+        browser,
+        server + "/-/dashboards/van-hanh",
+        "operations",
+        wait_for="#chart-new-per-night.vega-embed",
+    )
     assert errors == []
     page.close()
 

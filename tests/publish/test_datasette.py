@@ -403,7 +403,9 @@ def test_dashboard_page_and_every_chart_query(client: SyncClient) -> None:
     ]
     # issue 16: each article once, under its main initiative (was one row per tag: article 1,
     # tagged design_festival and young_designers, counted twice in 2023-11)
-    assert [(r["month"], r["initiative_en"], r["articles"]) for r in results["coverage-over-time"]] == [
+    assert [
+        (r["month"], r["initiative_en"], r["articles"]) for r in results["coverage-over-time"]
+    ] == [
         ("2019-10-01", "UCCN membership", 1),
         ("2022-05-01", "Hanoi Creative Talent (TV)", 1),
         ("2022-08-01", "Cultural industries", 1),
