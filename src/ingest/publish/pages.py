@@ -15,9 +15,8 @@ from typing import Any
 
 from datasette.utils.asgi import NotFound, Response
 
-from ..evidence.citation import archive_url, citation
 from ..evidence.provenance import default_raw_dir, warc_location
-from . import labels, report_page, search_rank, suggest
+from . import article_view, labels, report_page, search_rank, suggest
 from .passages import exact_score, highlight, highlight_field, match_spans, passage_window
 from .search_query import vn_fts_tiers
 from .settings import kb_database_name
@@ -94,32 +93,6 @@ def _sql(template: str, relevant: str) -> str:
     )
 
 
-async def _bm25_page(db: Any, sql: str, params: dict[str, Any], limit: int, offset: int) -> list:
-    return [r["id"] for r in await db.execute(sql, {**params, "limit": limit, "offset": offset})]
-
-
-async def _first_tier(db: Any, q: str, sql: str, params: dict[str, Any]) -> list[int]:
-    """One page of the first tier; typed diacritics re-rank its first EXACT_WINDOW matches."""
-    limit, offset = params["limit"], params["offset"]
-    if not search_rank.reranks(q) or offset >= search_rank.EXACT_WINDOW:
-        return await _bm25_page(db, sql, params, limit, offset)
-    window = await _bm25_page(db, sql, params, search_rank.EXACT_WINDOW, 0)
-    ids = (await search_rank.exact_first(db, window, q))[offset : offset + limit]
-    if len(ids) < limit and len(window) == search_rank.EXACT_WINDOW:  # past the window
-        ids += await _bm25_page(db, sql, params, limit - len(ids), search_rank.EXACT_WINDOW)
-    return ids
-
-
-async def tier_counts(db: Any, q: str, relevant: str) -> search_rank.TierCounts:
-    phrases, rest = vn_fts_tiers(q)
-    count_sql = _sql(COUNT_SQL, relevant)
-    n_phrase = (await db.execute(count_sql, {"expr": phrases, "relevant": relevant})).first()[0]
-    n_rest = 0
-    if rest != '""':
-        n_rest = (await db.execute(count_sql, {"expr": rest, "relevant": relevant})).first()[0]
-    return search_rank.TierCounts(n_phrase, n_rest, rest != '""')
-
-
 async def ranked_ids(
     db: Any, q: str, relevant: str, limit: int, offset: int, n_phrases: int | None = None
 ) -> list[int]:
@@ -128,7 +101,7 @@ async def ranked_ids(
     phrases, rest = vn_fts_tiers(q)
     rank_sql = _sql(RANK_SQL, relevant)
     params = {"expr": phrases, "relevant": relevant, "limit": limit, "offset": offset}
-    ids = await _first_tier(db, q, rank_sql, params)
+    ids = await search_rank.first_tier(db, q, rank_sql, params)
     if len(ids) < limit and rest != '""':
         if ids:  # the phrase tier ends on this page
             rest_offset = 0
@@ -137,7 +110,7 @@ async def ranked_ids(
                 n_phrases = (await db.execute(_sql(COUNT_SQL, relevant), params)).first()[0]
             rest_offset = offset - n_phrases
         more = {**params, "expr": rest}
-        ids += await _bm25_page(db, rank_sql, more, limit - len(ids), rest_offset)
+        ids += await search_rank.bm25_page(db, rank_sql, more, limit - len(ids), rest_offset)
     return ids
 
 
@@ -157,7 +130,9 @@ async def search_page(request: Any, datasette: Any) -> Response:
     counts = search_rank.TierCounts(0, 0, False)
     suggestions: list[dict[str, Any]] = []
     if q:
-        counts = await tier_counts(db, q, relevant)
+        counts = await search_rank.tier_counts(
+            db, vn_fts_tiers(q), _sql(COUNT_SQL, relevant), relevant
+        )
         offset = (page - 1) * SEARCH_PAGE_SIZE
         ids = await ranked_ids(db, q, relevant, SEARCH_PAGE_SIZE, offset, counts.phrase)
         rows = {r["id"]: r for r in await db.execute(PAGE_SQL, {"ids": json.dumps(ids)})}
@@ -259,27 +234,12 @@ async def article_page(request: Any, datasette: Any) -> Response:
                 "agency_tags": [t for t in tags if t["kind"] == "agency"],
                 "archived": archived,
                 "reviews": reviews,
-                "citations": article_citations(article, archived, base),
+                "citations": article_view.citations(article, archived, base),
                 "database": dbname,
             },
             request=request,
         )
     )
-
-
-def article_citations(article: dict[str, Any], archived: bool, base: str) -> dict[str, str]:
-    """The ready-to-paste citation lines of the evidence report (`evidence.citation`), so the
-    page and the dossier cite the article in the same words."""
-    archive = archive_url(base, article["id"]) if archived else None
-    fields = {
-        "outlet": article.get("outlet") or article.get("source_id") or "",
-        "title": article.get("title") or article.get("url") or "",
-        "published": article.get("published"),
-        "url": article.get("url") or "",
-        "fetched_at": article.get("fetched_at"),
-        "archive": archive,
-    }
-    return {lang: citation(**fields, lang=lang) for lang in ("vi", "en")}
 
 
 REVIEWS_SQL = """

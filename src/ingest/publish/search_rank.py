@@ -60,6 +60,33 @@ class TierCounts:
         return self.phrase + self.words
 
 
+async def bm25_page(db: Any, sql: str, params: dict[str, Any], limit: int, offset: int) -> list:
+    return [r["id"] for r in await db.execute(sql, {**params, "limit": limit, "offset": offset})]
+
+
+async def first_tier(db: Any, q: str, sql: str, params: dict[str, Any]) -> list[int]:
+    """One page (params' limit and offset) of the first tier, ranked by `sql` (bm25); typed
+    diacritics re-rank its first EXACT_WINDOW matches."""
+    limit, offset = params["limit"], params["offset"]
+    if not reranks(q) or offset >= EXACT_WINDOW:
+        return await bm25_page(db, sql, params, limit, offset)
+    window = await bm25_page(db, sql, params, EXACT_WINDOW, 0)
+    ids = (await exact_first(db, window, q))[offset : offset + limit]
+    if len(ids) < limit and len(window) == EXACT_WINDOW:  # the page reaches past the window
+        ids += await bm25_page(db, sql, params, limit - len(ids), EXACT_WINDOW)
+    return ids
+
+
+async def tier_counts(db: Any, tiers: tuple[str, str], count_sql: str, relevant: str) -> TierCounts:
+    """Both tiers counted (`tiers` from `vn_fts_tiers`; the second is '""' when there is none)."""
+    phrases, rest = tiers
+    n_phrase = (await db.execute(count_sql, {"expr": phrases, "relevant": relevant})).first()[0]
+    n_rest = 0
+    if rest != '""':
+        n_rest = (await db.execute(count_sql, {"expr": rest, "relevant": relevant})).first()[0]
+    return TierCounts(n_phrase, n_rest, rest != '""')
+
+
 def first_tier_heading(counts: TierCounts) -> str:
     if counts.two_tiers:
         return f"Đúng cụm từ / Exact phrase ({counts.phrase:,})"
