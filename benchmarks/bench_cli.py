@@ -10,7 +10,6 @@ median and the slowest of `--repeat` runs; asserts nothing about time.
 from __future__ import annotations
 
 import argparse
-import socket
 import statistics
 import subprocess
 import sys
@@ -25,7 +24,7 @@ sys.path.insert(0, str(REPO / "tests"))
 
 from datasette_fixtures import build_kb  # noqa: E402
 
-from ingest.publish.settings import datasette_args  # noqa: E402
+from ingest.testing.report_load import served  # noqa: E402
 
 INGEST = [sys.executable, "-m", "ingest.cli"]
 
@@ -65,33 +64,14 @@ def main() -> None:
     report_cmd = ["report", "--db", str(db), "--initiative", "design_festival"]
     report_cmd += ["--from", "2023", "--to", "2023", "--out", str(out)]
     report("ingest report (7 articles, Markdown)", timed(INGEST + report_cmd, args.repeat))
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    log = (tmp / "datasette.log").open("w")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "datasette", *datasette_args(db, port)], stdout=log, stderr=log
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(200):
-            try:
-                if httpx.get(f"{base}/-/versions.json", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                time.sleep(0.1)
-        with httpx.Client() as client:
-            for path in ("/kb/no_such_table", "/-/article/999", "/kb/articles"):
-                seconds = []
-                for _ in range(args.repeat * 4):
-                    t0 = time.perf_counter()
-                    status = client.get(base + path).status_code
-                    seconds.append(time.perf_counter() - t0)
-                report(f"GET {path} ({status})", seconds)
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
-        log.close()
+    with served(db, tmp / "datasette.log") as (base, _), httpx.Client() as client:
+        for path in ("/kb/no_such_table", "/-/article/999", "/kb/articles"):
+            seconds = []
+            for _ in range(args.repeat * 4):
+                t0 = time.perf_counter()
+                status = client.get(base + path).status_code
+                seconds.append(time.perf_counter() - t0)
+            report(f"GET {path} ({status})", seconds)
     lines = (tmp / "datasette.log").read_text().splitlines()
     print(f"server console: {len(lines)} lines, tracebacks: {sum('Traceback' in x for x in lines)}")
 

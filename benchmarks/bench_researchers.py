@@ -14,15 +14,13 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import statistics
 import sys
-import time
 from pathlib import Path
 from urllib.parse import quote
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from bench_search import build  # noqa: E402
+from bench_search import ensure_db, time_request  # noqa: E402
 
 from ingest.publish.settings import load_metadata, settings_dict  # noqa: E402
 
@@ -64,16 +62,7 @@ async def measure(db_path: Path, repeat: int) -> None:
     medians: list[float] = []
     print(f"{'request':40} {'median ms':>10} {'p95 ms':>10} {'ratio':>7}  status")
     for name, path, base in REQUESTS:
-        timings = []
-        status = None
-        for _ in range(repeat):
-            t0 = time.perf_counter()
-            response = await ds.client.get(path)
-            timings.append((time.perf_counter() - t0) * 1000)
-            status = response.status_code
-        timings.sort()
-        p95 = timings[min(len(timings) - 1, int(round(0.95 * (len(timings) - 1))))]
-        median = statistics.median(timings)
+        median, p95, status = await time_request(ds, path, repeat)
         medians.append(median)
         ratio = f"{median / medians[base]:.2f}x" if base is not None else ""
         print(f"{name:40} {median:10.1f} {p95:10.1f} {ratio:>7}  {status}")
@@ -85,20 +74,7 @@ def main() -> None:
     parser.add_argument("--db", type=Path, default=Path("/tmp/bench-kb/kb.db"))
     parser.add_argument("--repeat", type=int, default=10)
     args = parser.parse_args()
-    existing = 0
-    if args.db.exists():
-        import sqlite3
-
-        existing = sqlite3.connect(args.db).execute("select count(*) from articles").fetchone()[0]
-    if existing != args.articles:
-        for suffix in ("", "-wal", "-shm"):
-            Path(str(args.db) + suffix).unlink(missing_ok=True)
-        args.db.parent.mkdir(parents=True, exist_ok=True)
-        t0 = time.perf_counter()
-        build(args.db, args.articles)
-        print(f"built {args.articles:,} articles in {time.perf_counter() - t0:.1f} s: {args.db}")
-    else:
-        print(f"reusing {args.db} ({existing:,} articles)")
+    ensure_db(args.db, args.articles)
     asyncio.run(measure(args.db, args.repeat))
 
 

@@ -13,20 +13,18 @@ from __future__ import annotations
 
 import re
 import sqlite3
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-from test_browser import CHROMIUM, CHROMIUM_ARGS, SCREENSHOTS, _free_port, _require_browser, visit
-from test_operations import _wait_for
+from test_browser import SCREENSHOTS, _require_browser, browser, visit
 
-from ingest.publish.settings import datasette_args
+from ingest.testing.report_load import served
 
 pytestmark = pytest.mark.browser
+__all__ = ["browser"]  # test_browser's fixture, over this module's server
 
 # For each word of each facet label: how many line boxes it spans (1 unless cut inside it).
 WORDS_SPLIT_JS = """
@@ -53,31 +51,9 @@ TEXTS = "els => els.map(e => e.textContent)"  # SVG text has no innerText
 @pytest.fixture(scope="module")
 def server(sample_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     _require_browser()
-    port = _free_port()
-    log = (tmp_path_factory.getbasetemp() / "datasette-researchers.log").open("w")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "datasette", *datasette_args(sample_db, port)],
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        _wait_for(f"{base}/-/versions.json", proc)
+    log = tmp_path_factory.getbasetemp() / "datasette-researchers.log"
+    with served(sample_db, log) as (base, _):
         yield base
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
-        log.close()
-
-
-@pytest.fixture(scope="module")
-def browser(server: str) -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield b
-        b.close()
 
 
 @pytest.fixture(scope="module")

@@ -14,7 +14,6 @@ import socket
 import sqlite3
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import httpx
@@ -22,29 +21,10 @@ import pytest
 from datasette_fixtures import build_kb
 
 from ingest.commands import ops, pipeline
-from ingest.publish.settings import datasette_args
+from ingest.testing.loopback import free_port
+from ingest.testing.report_load import served, wait_for
 
 REPO = Path(__file__).resolve().parents[2]
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _wait_for(url: str, proc: subprocess.Popen, seconds: float = 120) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(url, timeout=1).status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        if proc.poll() is not None:
-            raise RuntimeError(f"exited with {proc.returncode}")
-        time.sleep(0.3)
-    raise RuntimeError(f"{url} did not answer")
 
 
 def test_a_run_leaves_the_whole_database_in_kb_db(sample_db: Path, tmp_path: Path) -> None:
@@ -143,25 +123,13 @@ def test_serve_reports_a_busy_port_before_anything_else(tmp_path: Path, capsys) 
 
 def test_not_found_is_fast_and_prints_no_traceback(tmp_path: Path) -> None:
     db = build_kb(tmp_path / "kb.db")
-    port = _free_port()
     log = tmp_path / "datasette.log"
-    with log.open("w") as fh:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "datasette", *datasette_args(db, port)],
-            stdout=fh,
-            stderr=subprocess.STDOUT,
-        )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        _wait_for(f"{base}/-/versions.json", proc)
+    with served(db, log) as (base, _):
         for path in ("/kb/no_such_table", "/wp-admin/setup.php", "/-/article/999"):
             response = httpx.get(base + path, timeout=10)
             assert response.status_code == 404, path
             assert "Không tìm thấy / Not found" in response.text
         assert httpx.get(f"{base}/kb/no_such_table.json", timeout=10).json()["status"] == 404
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
     text = log.read_text(encoding="utf-8")
     assert "Traceback" not in text and "locals" not in text
     assert len(text.splitlines()) < 20, text
@@ -171,7 +139,7 @@ def test_not_found_is_fast_and_prints_no_traceback(tmp_path: Path) -> None:
 def test_demo_keeps_the_sample_sites_up_and_prefect_down(tmp_path: Path) -> None:
     """`ingest demo` end to end: free ports for the sites, the crawl in a child process (its
     Prefect server stops with it), Datasette serving while the articles' originals answer."""
-    port = _free_port()
+    port = free_port()
     home = tmp_path / "prefect-home"
     env = {**os.environ, "PREFECT_HOME": str(home)}
     db = tmp_path / "data" / "kb.db"
@@ -188,7 +156,7 @@ def test_demo_keeps_the_sample_sites_up_and_prefect_down(tmp_path: Path) -> None
         )
     base = f"http://127.0.0.1:{port}"
     try:
-        _wait_for(f"{base}/-/versions.json", proc, seconds=300)
+        wait_for(f"{base}/-/versions.json", proc, seconds=300)
         text = log.read_text(encoding="utf-8")
         assert "demo crawl finished" in text and "Datasette on" in text
         # the articles' originals answer: the sample sites are still up
