@@ -7,6 +7,7 @@ page can render charts from several threads.
 from __future__ import annotations
 
 import io
+from pathlib import Path
 
 from .report import InitiativeSection, Report
 
@@ -40,3 +41,17 @@ def coverage_chart(section: InitiativeSection) -> bytes:
 
 def charts_for(report: Report) -> dict[str, bytes]:
     return {sec.id: coverage_chart(sec) for sec in report.sections}
+
+
+def write_charts_beside(out: Path, charts: dict[str, bytes]) -> dict[str, Path]:
+    """Write each chart as `<out stem>-<section id>.png` next to `out`.
+
+    Markdown and CSV cannot embed images, so their charts travel as sibling files that the
+    document names; returns the path of each section's chart.
+    """
+    paths: dict[str, Path] = {}
+    for sid, png in charts.items():
+        p = out.with_name(f"{out.stem}-{sid}.png")
+        p.write_bytes(png)
+        paths[sid] = p
+    return paths

@@ -16,8 +16,8 @@ from collections.abc import Callable
 from html import escape
 from pathlib import Path
 
+from .chart import coverage_chart, write_charts_beside
 from .monitoring import LEVEL_TITLES, Dossier, DossierActivity, DossierSection
-from .render import coverage_chart
 
 FORMATS = ("md", "html", "csv", "docx")
 ArchiveLink = Callable[[int], str]
@@ -403,12 +403,9 @@ def write_dossier(
         return [out]
     charts = charts_for(d)
     if fmt == "md":
-        names = {}
-        for sid, png in charts.items():
-            p = out.with_name(f"{out.stem}-{sid}.png")
-            p.write_bytes(png)
-            written.append(p)
-            names[sid] = p.name
+        paths = write_charts_beside(out, charts)
+        written = list(paths.values())
+        names = {sid: p.name for sid, p in paths.items()}
         out.write_text(render_markdown(d, names, archive_link), encoding="utf-8")
     elif fmt == "html":
         out.write_text(render_html(d, charts, archive_link), encoding="utf-8")

@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from .chart import charts_for, coverage_chart
+from .chart import charts_for, coverage_chart, write_charts_beside
 from .labels import L
 from .render_csv import CSV_COLUMNS, neutralise, render_csv, render_json
 from .render_docx import render_docx
@@ -90,12 +90,9 @@ def write_report(report: Report, fmt: str, out: str | Path) -> list[Path]:
     charts = charts_for(report)
     written: list[Path] = []
     if fmt in ("md", "csv"):
-        names = {}
-        for sid, png in charts.items():
-            p = out.with_name(f"{out.stem}-{sid}.png")
-            p.write_bytes(png)
-            written.append(p)
-            names[sid] = p.name
+        paths = write_charts_beside(out, charts)
+        written = list(paths.values())
+        names = {sid: p.name for sid, p in paths.items()}
         if fmt == "md":
             out.write_text(render_markdown(report, names), encoding="utf-8")
         else:
