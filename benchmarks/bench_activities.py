@@ -2,7 +2,7 @@
 
 A night is measured as the flow's own work without Prefect (`bench_prefect_overhead.direct_run`:
 discover, fetch, extract, tag, load and stories over sites on loopback), then the activity step
-(`ingest.evidence.activity_store.update_activities`) is timed on the same database. Two nights
+(`ingest.activities.store.update_activities`) is timed on the same database. Two nights
 per site: the first loads everything (every story is new, every activity is read), the second
 finds nothing changed (the step only scans the story signatures). A third measurement edits a
 few articles' text and recomputes only their stories. Network time is on loopback, so a real
@@ -27,7 +27,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 
 from bench_prefect_overhead import direct_run  # noqa: E402
 
-from ingest.evidence.activity_store import update_activities  # noqa: E402
+from ingest.activities.store import update_activities  # noqa: E402
 from ingest.store.db import connect  # noqa: E402
 
 TARGET = 0.10

@@ -27,10 +27,11 @@ from prefect.states import Completed, Failed
 from prefect.task_runners import ThreadPoolTaskRunner
 
 from ingest import stages
+from ingest.activities import store as activity_store
 from ingest.config import load_sources
 from ingest.crawl.politeness import host_groups, merge_hosts
 from ingest.crawl.urls import printable
-from ingest.evidence import activity_store, corrections, stories
+from ingest.evidence import corrections, stories
 from ingest.store import db as kbdb
 from ingest.store import load, runs
 from ingest.store.lock import WriterLock

@@ -20,6 +20,7 @@ LAYERS: list[set[str]] = [
     {"ingest.tag"},
     {"ingest.stages"},
     {"ingest.store"},
+    {"ingest.activities"},
     {"ingest.evidence"},
     {"ingest.publish"},
     {"ingest.quality", "ingest.testing"},  # tools over the stages: the pipeline never imports them
@@ -31,6 +32,7 @@ STAGE_PACKAGES = [
     "tag",
     "text",
     "store",
+    "activities",
     "evidence",
     "publish",
     "quality",

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from datasette_fixtures import SyncClient, make_datasette
 
-from ingest.evidence.activity_store import update_activities
+from ingest.activities.store import update_activities
 from ingest.store.db import connect
 
 

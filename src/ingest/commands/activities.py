@@ -19,8 +19,8 @@ DEFAULT_HELDOUT = REPO_ROOT / "eval" / "activities_heldout.jsonl"
 
 
 def cmd_activities(args: argparse.Namespace) -> int:
-    from ..evidence.activity_store import update_activities
-    from ..evidence.venues import GazetteerError, load_gazetteer
+    from ..activities.store import update_activities
+    from ..activities.venues import GazetteerError, load_gazetteer
     from ..store.db import connect
     from ..store.lock import WriterLock
 
@@ -83,8 +83,8 @@ def _print_scores(title: str, scores) -> None:
 
 
 def cmd_eval(args: argparse.Namespace) -> int:
-    from ..evidence.activities import lexicon
-    from ..evidence.venues import GazetteerError, load_gazetteer
+    from ..activities.story_activity import lexicon
+    from ..activities.venues import GazetteerError, load_gazetteer
     from ..quality.activities import (
         DEFAULT_FLOORS,
         DEFAULT_SET,

@@ -318,7 +318,7 @@ def cmd_reprocess(args: argparse.Namespace) -> int:
         from ..evidence.stories import assign_stories
 
         assign_stories(db)  # re-extracted text may join or leave stories
-        from ..evidence.activity_store import update_activities
+        from ..activities.store import update_activities
 
         print("activities:", update_activities(db))  # stories whose text or tags changed
     print("reprocessed:", dict(counts))

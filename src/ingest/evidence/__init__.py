@@ -16,6 +16,8 @@ changes).
   `citation`: how one article is cited.
 - `render` (+ `render_md`, `render_html`, `render_csv`, `render_docx`, `chart`, `labels`):
   that content in every format.
+- `monitoring` (+ `monitoring_render`): the monitoring dossier, the report's activities
+  (read from the tables `ingest.activities` keeps) with their counts and quotes.
 """
 
 import importlib

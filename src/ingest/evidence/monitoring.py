@@ -22,8 +22,8 @@ from typing import Any
 
 import sqlite_utils
 
+from ..activities.kinds import KIND_LABELS
 from ..clock import now_vn
-from .activity_kinds import KIND_LABELS
 from .report import InitiativeSection, ReportQuery, build_report
 
 LEVEL_ORDER = ("local", "international", "umbrella")

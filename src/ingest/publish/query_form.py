@@ -10,14 +10,14 @@ as unknown, and explained beside the empty result.
 
 A parameter's values come from a lookup table (`table: initiatives`, labelled by name), a
 query (`sql: ...`, one or two columns: value, label), inline `choices`, or `kinds: activity`
-(the activity kinds of `ingest.evidence.activity_kinds`).
+(the activity kinds of `ingest.activities.kinds`).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from ..evidence.activity_kinds import KIND_LABELS
+from ..activities.kinds import KIND_LABELS
 from . import labels
 from .settings import PLUGIN_NAME
 

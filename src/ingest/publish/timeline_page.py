@@ -1,7 +1,7 @@
 """The programme's activity timeline at `/-/timeline` (and `.json`, `.csv` of the same rows).
 
 What happened, when, where, who and how many, each with the sentence that proves it: one
-entry per activity (`ingest.evidence.activities`), newest last, with its date (marked when it is
+entry per activity (`ingest.activities.story_activity`), newest last, with its date (marked when it is
 only the publication date), venue, organisers and partners, figures grouped by what they count
 (two outlets giving 60 and 70 activities both show, each with its outlet), and the quotes with
 links to the article page (`/-/article/<id>`) and the archived copy (`/-/archive/<id>`).
@@ -24,8 +24,8 @@ from urllib.parse import urlencode
 
 from datasette.utils.asgi import Response
 
-from ..evidence.activity_kinds import KIND_LABELS, KINDS
-from ..evidence.agency_roles import ROLE_LABELS
+from ..activities.kinds import KIND_LABELS, KINDS
+from ..activities.roles import ROLE_LABELS
 from .settings import kb_database_name
 
 ROUTE = "/-/timeline"

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..evidence.activities import Lexicon, read_passage
+from ..activities.story_activity import Lexicon, read_passage
 from ..paths import REPO_ROOT
 from ..text.textnorm import fold
 from .tagging import Counts
@@ -174,7 +174,7 @@ class SampleCheck:
 def sample_site_activities(taxonomy: Any, lex: Lexicon) -> list[Any]:
     """The sample articles through the tagger, the story clustering and the activity rules
     (everything the nightly run does after extraction), as merged activities."""
-    from ..evidence.activities import ArticleInput, TagRef, activity_for_story, merge
+    from ..activities.story_activity import ArticleInput, TagRef, activity_for_story, merge
     from ..evidence.stories import StoryDoc, cluster
     from ..tag.classify import classify
     from ..testing.samplesites import load_articles

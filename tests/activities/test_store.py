@@ -7,7 +7,7 @@ import json
 import sqlite3
 from pathlib import Path
 
-from ingest.evidence.activity_store import update_activities
+from ingest.activities.store import update_activities
 from ingest.store.db import connect
 from ingest.testing.samplesites.activities_gold import expected_activities
 

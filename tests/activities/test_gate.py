@@ -7,8 +7,8 @@ import json
 
 from conftest import REPO, TAXONOMY
 
-from ingest.evidence.activities import lexicon
-from ingest.evidence.venues import load_gazetteer
+from ingest.activities.story_activity import lexicon
+from ingest.activities.venues import load_gazetteer
 from ingest.quality.activities import (
     below_floors,
     check_sample_sites,

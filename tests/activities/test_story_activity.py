@@ -7,7 +7,11 @@ from datetime import date
 
 import pytest
 
-from ingest.evidence.activities import (
+from ingest.activities.event_dates import complete_year, find_dates
+from ingest.activities.figures import find_figures, parse_number
+from ingest.activities.kinds import classify_kind
+from ingest.activities.roles import find_name, role_in_sentence
+from ingest.activities.story_activity import (
     ArticleInput,
     TagRef,
     activity_for_story,
@@ -15,11 +19,7 @@ from ingest.evidence.activities import (
     merge,
     read_passage,
 )
-from ingest.evidence.activity_kinds import classify_kind
-from ingest.evidence.agency_roles import find_name, role_in_sentence
-from ingest.evidence.event_dates import complete_year, find_dates
-from ingest.evidence.figures import find_figures, parse_number
-from ingest.evidence.venues import GazetteerError, find_venues, load_gazetteer
+from ingest.activities.venues import GazetteerError, find_venues, load_gazetteer
 from ingest.tag.taxonomy import load_taxonomy
 
 GAZ = load_gazetteer()

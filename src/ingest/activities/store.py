@@ -21,7 +21,7 @@ from typing import Any
 import sqlite_utils
 
 from ..clock import now_vn
-from .activities import (
+from .story_activity import (
     EXTRACTOR_VERSION,
     Activity,
     ArticleInput,

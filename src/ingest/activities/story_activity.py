@@ -4,7 +4,7 @@ A story (`evidence.stories`) is one event across outlets; its activity is the re
 monitoring report lists: the kind, the initiatives, the event date, the venue, the organisers
 and partners, and the figures the articles state. Pure functions over plain rows, so the same
 code reads a labelled passage in `ingest eval-activities` and a story in the nightly run; the
-database side is `evidence.activity_store`.
+database side is `activities.store`.
 
 Every field is a `Fact` with the sentence that proves it, the article, and the offsets of the
 sentence and of the mention in that article's field (title, lead or text), as tags carry
@@ -31,10 +31,10 @@ from datetime import date, timedelta
 from ..tag.classify import split_sentences
 from ..tag.taxonomy import Taxonomy
 from ..text.textnorm import fold, nfc
-from .activity_kinds import classify_kind
-from .agency_roles import best_role, find_name, role_in_sentence
 from .event_dates import DateMention, find_dates
 from .figures import find_figures
+from .kinds import classify_kind
+from .roles import best_role, find_name, role_in_sentence
 from .venues import Gazetteer, VenueMention, find_venues
 
 EXTRACTOR_VERSION = "activities-1"
