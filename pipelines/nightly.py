@@ -127,6 +127,9 @@ def nightly(
             walk = _Walk(settings, batch_size, backfill, since, backfill_round_pages)
             walk.load_progress(db, sources)
             _Crawl(db, walk, ledger).run(sources)
+            # every article without a story gets one, even on a night with nothing new: a run
+            # killed between loading a batch and its story assignment is healed by the next
+            stories.assign_stories(db)
             activity_store.update_activities(db)  # the activities of the stories that changed
             broken, warnings = ledger.record_sources(db)
             problems = stages_publish(db_path) if publish else []

@@ -232,13 +232,18 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def cmd_reprocess(args: argparse.Namespace) -> int:
-    from ..reprocess import replay, reprocess
+    from ..reprocess import replay, reprocess, reprocess_failed
     from ..store.db import connect, sync_sources
 
     validate(args.sources, args.taxonomy)
     cfg = load_sources(args.sources)
     raw = args.raw_dir or str(Path(args.db).parent / "raw")
-    if args.replay and not Path(raw).is_dir():
+    if args.replay and args.failed:
+        print(
+            "error: --replay rebuilds everything; --failed only the failed pages", file=sys.stderr
+        )
+        return 2
+    if (args.replay or args.failed) and not Path(raw).is_dir():
         print(f"error: no archive at {raw} (give --raw-dir)", file=sys.stderr)
         return 2
     db = connect(args.db)
@@ -256,6 +261,8 @@ def cmd_reprocess(args: argparse.Namespace) -> int:
                 sync_sources(db, cfg.sources)
             sync_file(db, corrections_path)  # pending until replay loads each article
             counts = replay(db, cfg, args.taxonomy, raw, source_id=args.source)
+        elif args.failed:
+            counts = reprocess_failed(db, cfg, args.taxonomy, raw, source_id=args.source)
         else:
             counts = reprocess(
                 db,
@@ -316,5 +323,11 @@ def register(sub: argparse._SubParsersAction) -> None:
         action="store_true",
         help="rebuild from the archive alone, discovery included (robots.txt, feeds, sitemaps,"
         " listings, then articles, run by run); --db may be a new file",
+    )
+    p.add_argument(
+        "--failed",
+        action="store_true",
+        help="extract again, from the archive, the pages whose extraction failed (after fixing"
+        " a selector or the extractor); those that now give an article are stored",
     )
     p.set_defaults(func=cmd_reprocess)

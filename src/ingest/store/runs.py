@@ -64,6 +64,8 @@ class SourceRun:
     refused_urls: list[str] = field(default_factory=list)  # "URL (reason)", for the flag
     deferred_why: list[str] = field(default_factory=list)
     crashed: list[str] = field(default_factory=list)
+    canonical_refused: list[str] = field(default_factory=list)  # "URL → canonical (why)"
+    extract_retried: int = 0  # pages retried after a failed extraction that failed again
 
     def add(self, counts: dict[str, int]) -> None:
         """A loaded batch's counts. `failed` is the loader's own count of failed URLs, once
@@ -114,6 +116,10 @@ class SourceRun:
         read off its records."""
         records = list(records)
         self.add({**counts, **layout_counts(records, source)})
+        # pages retried after an earlier failed extraction that failed again: known failures,
+        # kept out of tonight's shares (they would call a healthy source broken)
+        again = counts.get("extract_retry_failed", 0)
+        self.extract_retried += again
         self.requests += requests
         self.max_crawl_delay = source.politeness.max_crawl_delay
         for rec in records:
@@ -122,11 +128,20 @@ class SourceRun:
                 if res is not None and res.error and res.error not in self.deferred_why:
                     self.deferred_why.append(res.error)
                 continue
+            cause = failure_cause(rec)
+            if cause == "extraction failed" and again > 0:
+                again -= 1
+                continue
             self.attempted += 1
-            if cause := failure_cause(rec):
+            if cause:
                 self.causes[cause] += 1
             if res.outcome in ("invalid_url", "unsafe_redirect"):
                 self.refused_urls.append(f"{printable(rec.url, 120)} ({res.error})")
+            if rec.canonical_refused and rec.extracted is not None:
+                canon = printable(rec.extracted.canonical_url or "", 120)
+                self.canonical_refused.append(
+                    f"{printable(rec.url, 120)} → {canon} ({rec.canonical_refused})"
+                )
 
     def crash(self, message: str) -> None:
         """An unexpected failure of this source's discovery or of one of its batches."""
@@ -257,6 +272,13 @@ def health(
             + "; ".join(sr.refused_urls[:NAMED_URLS])
             + (f"; and {more} more" if more > 0 else "")
         )
+    if sr.canonical_refused:
+        n = len(sr.canonical_refused)
+        warn.append(
+            f"rel=canonical not used on {n} page{'s' * (n != 1)}, stored under the fetched URL: "
+            + "; ".join(sr.canonical_refused[:NAMED_URLS])
+            + (f"; and {n - NAMED_URLS} more" if n > NAMED_URLS else "")
+        )
     if sr.crawl_delay and sr.max_crawl_delay is not None and sr.crawl_delay > sr.max_crawl_delay:
         warn.append(
             f"robots.txt asks Crawl-delay {sr.crawl_delay:g} s; honoured at max_crawl_delay"
@@ -331,6 +353,7 @@ def record_source_run(
                 "extract_failed": sr.extract_failed,
                 "dated_from_feed": sr.dated_from_feed,
                 "no_date": sr.missing_date,
+                "canonical_refused": len(sr.canonical_refused),
                 "failure_causes": json.dumps(dict(sr.causes.most_common())) if sr.causes else None,
                 "duration_s": round(sr.duration_s, 3),
                 "status": status,
