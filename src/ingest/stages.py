@@ -135,7 +135,7 @@ def extract_and_tag(record: ArticleRecord, source: Source, taxonomy) -> ArticleR
         overrides=source.extract,
         encoding=header_charset(record.fetch.headers.get("content-type")),
     )
-    if source.hook and ex.error is None:
+    if source.hook:  # it sees failed pages too: rescuing those is what a hook is for
         ex = apply_site_hook(source.hook, ex, record.fetch.body, record.fetch.final_url)
     record.extracted = ex
     if ex.ok:
