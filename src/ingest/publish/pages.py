@@ -28,6 +28,16 @@ BM25_WEIGHTS = "10.0, 4.0, 1.0, 1.0"
 STATIC_TYPES = {".css": "text/css; charset=utf-8", ".js": "text/javascript; charset=utf-8"}
 
 
+MAX_ID = 2**63 - 1  # SQLite's largest integer: a larger id names no article
+
+
+def _article_id(request: Any) -> int:
+    value = int(request.url_vars["id"])
+    if value > MAX_ID:
+        raise NotFound(f"Article {value} not found")
+    return value
+
+
 async def static_file(request: Any) -> Response:
     """Serve src/ingest/publish/static: Datasette only serves static dirs of plugin *packages*."""
     name = request.url_vars["path"]
@@ -122,6 +132,7 @@ async def search_page(request: Any, datasette: Any) -> Response:
     if q:
         count = {"expr": vn_fts_query(q, ranked=False), "relevant": relevant}
         total = (await db.execute(_sql(COUNT_SQL, relevant), count)).first()[0]
+        page = min(page, max(1, -(-total // SEARCH_PAGE_SIZE)))  # past the last page: the last
         ids = await ranked_ids(db, q, relevant, SEARCH_PAGE_SIZE, (page - 1) * SEARCH_PAGE_SIZE)
         rows = {r["id"]: r for r in await db.execute(PAGE_SQL, {"ids": json.dumps(ids)})}
         for row in (rows[i] for i in ids if i in rows):
@@ -177,7 +188,7 @@ order by 1 desc, 2
 async def article_page(request: Any, datasette: Any) -> Response:
     dbname = kb_database_name(datasette)
     db = datasette.get_database(dbname)
-    article_id = int(request.url_vars["id"])
+    article_id = _article_id(request)
     row = (
         await db.execute(
             """select a.*, s.name as outlet, s.kind as outlet_kind, st.title as story_title,
@@ -282,7 +293,7 @@ async def archive_page(request: Any, datasette: Any) -> Response:
     """The raw HTML as archived: escaped source by default, or a sandboxed, offline render."""
     dbname = kb_database_name(datasette)
     db = datasette.get_database(dbname)
-    article_id = int(request.url_vars["id"])
+    article_id = _article_id(request)
     row = (
         await db.execute(
             "select id, title, url, warc_file, warc_offset, raw_sha256, fetched_at "

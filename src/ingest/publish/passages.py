@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
+from itertools import islice
 from typing import Any
 
 from markupsafe import Markup, escape
@@ -18,6 +19,9 @@ from ..text.textnorm import nfc
 from .search_query import Term, parse_query
 
 PASSAGE_WIDTH = 240
+# Hits kept per term: enough for a passage and its highlights, and a bound on the work when a
+# term occurs on every line (a one-letter word in a very long text).
+MAX_SPANS_PER_TERM = 1000
 
 
 @lru_cache(maxsize=1024)
@@ -50,7 +54,8 @@ def match_spans(text: str, q: str | None, folded: str | None = None) -> list[tup
             # the run as a whole phrase, so "Lễ hội Thiết kế" is marked as one passage
             terms.append(Term(tuple(w for t in terms for w in t.words)))
         for term in terms:
-            spans.extend(m.span() for m in _term_pattern(term).finditer(folded))
+            found = _term_pattern(term).finditer(folded)
+            spans.extend(m.span() for m in islice(found, MAX_SPANS_PER_TERM))
     return merge_spans(spans)
 
 

@@ -4,7 +4,8 @@ Registered through the package entry point (`[project.entry-points.datasette]`).
 does lives where its job is: the SQL functions in `sql_functions`, the id-list facets and
 filters in `facets`, the search, article and archive pages in `pages`, the evidence report in
 `report_page`, the canned queries' date parameters in `dates`, the CSV exports' BOM and
-formula guard in `csv_export`, and the served database's name in `settings`.
+formula guard in `csv_export`, bounded work and clear 4xx in `guard`, Atom output that
+tolerates control characters in `atom_safe`, and the served database's name in `settings`.
 """
 
 from __future__ import annotations
@@ -16,7 +17,17 @@ from datasette import hookimpl
 from jinja2 import ChoiceLoader, FileSystemLoader
 from markupsafe import Markup, escape
 
-from . import csv_export, dates, facets, pages, report_page, sql_functions, timeline_page
+from . import (
+    atom_safe,
+    csv_export,
+    dates,
+    facets,
+    guard,
+    pages,
+    report_page,
+    sql_functions,
+    timeline_page,
+)
 from .settings import kb_database_name
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
@@ -36,8 +47,23 @@ def register_magic_parameters(datasette: Any) -> list[tuple[str, Any]]:
 
 @hookimpl
 def asgi_wrapper(datasette: Any) -> Any:
-    """CSV downloads with a BOM and formula injection neutralised (`csv_export`)."""
-    return csv_export.wrap
+    """Writes refused and SQL threads shared between kinds of request (`guard`), outermost;
+    CSV downloads with a BOM and formula injection neutralised (`csv_export`)."""
+    gated = guard.wrap(datasette)
+    return lambda app: gated(csv_export.wrap(app))
+
+
+@hookimpl(tryfirst=True)
+def handle_exception(datasette: Any, request: Any, exception: BaseException) -> Any:
+    """A visitor's mistake (unknown sort, number out of range, too broad) answers 400 (`guard`)."""
+    return guard.handle_exception(datasette, request, exception)
+
+
+@hookimpl(trylast=True)
+def register_output_renderer(datasette: Any) -> Any:
+    """Atom feeds that tolerate control characters in older rows (`atom_safe`); trylast, so
+    it replaces datasette-atom's renderer, which it calls."""
+    return atom_safe.renderer()
 
 
 @hookimpl

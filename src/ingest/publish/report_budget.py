@@ -81,7 +81,9 @@ class ReportPool:
 
         context = multiprocessing.get_context("forkserver")
         # the fork server imports the report code once; each worker is a fork of it
-        context.set_forkserver_preload(["ingest.publish.report_job"])
+        context.set_forkserver_preload(
+            ["ingest.publish.report_job", "ingest.publish.monitoring_job"]
+        )
         self.concurrency = concurrency
         self.executor = ProcessPoolExecutor(concurrency, mp_context=context, max_tasks_per_child=1)
         self.slots = threading.BoundedSemaphore(concurrency)
