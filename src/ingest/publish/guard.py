@@ -9,8 +9,11 @@ of the pool at once; the rest wait their turn (up to `QUEUE_WAIT_S`, in a queue 
 - **python**: SQL that calls our Python functions (`vn_passage`, `vn_fold`, …), custom or a
   canned query. Python work holds the GIL the whole server shares, so one at a time
   (`python_sql_concurrency`, default 1); the functions cap their inputs (`sql_functions`).
-- **sql**, **canned**, **table**, **page** (our search, article, archive and timeline pages):
-  at most `num_sql_threads - 1` each, so another kind always finds a thread.
+- **sql** (other custom SQL), **canned**, **table**, **page** (our search, article, archive
+  and timeline pages): at most `num_sql_threads - 2` each, custom SQL of both kinds together
+  as much, and every gated request together `num_sql_threads - 1`: a table page or a canned
+  query always finds a slot while custom SQL is at its limit, and what needs no gate always
+  finds a thread.
 - Not gated: SQL of one SELECT with no FROM, WITH or JOIN (`select 1`: it reads no table, and
   what it can build is bounded by the per-value cap), static files, Datasette's own `/-/`
   JSON, and the report page, which builds in worker processes of its own (`report_budget`).
@@ -85,20 +88,40 @@ def cheap_sql(sql: str) -> bool:
 
 
 class Guard:
-    """The gates of one Datasette instance, and how a request is classified."""
+    """The gates of one Datasette instance, and how a request is classified.
+
+    A request passes the gates of its kind, in order: its own, then custom SQL's (the Python
+    kind is custom SQL too), then the gate of every gated request together. Each kind, and
+    custom SQL as a whole, gets one slot less than all gated requests together, so a table
+    page or a canned query always finds one while custom SQL is at its limit; and all gated
+    requests together leave one thread for what needs no gate."""
+
+    FAMILY = {"python": ("python", "custom", "*"), "sql": ("custom", "*")}
 
     def __init__(self, datasette: Any) -> None:
         self.datasette = datasette
         self.gates: dict[str, Gate] = {}
 
-    def gate(self, kind: str) -> Gate:
-        if kind not in self.gates:
-            threads = max(1, int(self.datasette.setting("num_sql_threads") or 1))
+    def share(self) -> int:
+        """Gated requests together: every thread but one."""
+        threads = max(1, int(self.datasette.setting("num_sql_threads") or 1))
+        return max(1, threads - 1)
+
+    def gates_for(self, kind: str) -> list[Gate]:
+        return [self.gate(name) for name in self.FAMILY.get(kind, (kind, "*"))]
+
+    def gate(self, name: str) -> Gate:
+        if name not in self.gates:
             config = self.datasette.plugin_config(PLUGIN_NAME) or {}
-            share = max(1, threads - 1)
-            limit = int(config.get("python_sql_concurrency", 1)) if kind == "python" else share
-            self.gates[kind] = Gate(max(1, min(limit, share)))
-        return self.gates[kind]
+            most = max(1, self.share() - 1)
+            if name == "*":
+                limit = self.share()
+            elif name == "python":
+                limit = min(most, int(config.get("python_sql_concurrency", 1)))
+            else:
+                limit = most
+            self.gates[name] = Gate(max(1, limit))
+        return self.gates[name]
 
     async def kind(self, scope: dict) -> str | None:
         """Which gate a request passes, None when it needs none."""
@@ -153,20 +176,24 @@ def wrap(datasette: Any) -> Callable[[ASGIApp], ASGIApp]:
             kind = await guard.kind(scope)
             if kind is None:
                 return await app(scope, receive, send)
-            gate = guard.gate(kind)
-            if not await gate.enter():
-                return await _refuse(
-                    scope,
-                    send,
-                    503,
-                    "Máy chủ đang bận, hãy thử lại sau vài giây / the server is busy with"
-                    " requests of this kind: try again in a few seconds",
-                    {"retry-after": str(RETRY_AFTER_S)},
-                )
+            gates = guard.gates_for(kind)
+            entered = []
             try:
+                for gate in gates:
+                    if not await gate.enter():
+                        return await _refuse(
+                            scope,
+                            send,
+                            503,
+                            "Máy chủ đang bận, hãy thử lại sau vài giây / the server is busy"
+                            " with requests of this kind: try again in a few seconds",
+                            {"retry-after": str(RETRY_AFTER_S)},
+                        )
+                    entered.append(gate)
                 await app(scope, receive, send)
             finally:
-                gate.leave()
+                for gate in entered:
+                    gate.leave()
 
         return guarded
 
@@ -239,6 +266,17 @@ def client_error(exception: BaseException) -> tuple[str, str] | None:
         if SORT.match(exception.message or ""):
             return "Invalid sort", str(exception.message)
     return None
+
+
+def quiet_tracebacks() -> None:
+    """Datasette's default error handler prints every error, a 400 included, as a `rich`
+    traceback with its local variables when rich is installed (Prefect brings it): half a
+    second of the event loop's time per error, measured, so four queries stopped by the time
+    limit held up every other request for two seconds. Without rich it prints plain
+    tracebacks, for real faults only."""
+    import datasette.handle_exception as default
+
+    default.rich = None
 
 
 def handle_exception(datasette: Any, request: Any, exception: BaseException) -> Any:

@@ -40,6 +40,13 @@ def prepare_connection(conn: Any) -> None:
 
 
 @hookimpl
+def startup(datasette: Any) -> None:
+    """An error page must not cost the server half a second (`guard.quiet_tracebacks`); at
+    startup, once Datasette has loaded its own plugins."""
+    guard.quiet_tracebacks()
+
+
+@hookimpl
 def register_magic_parameters(datasette: Any) -> list[tuple[str, Any]]:
     """:_since_<field> / :_until_<field>: a canned query's date bounds, checked (`dates`)."""
     return dates.magic_parameters()

@@ -25,6 +25,9 @@ taking gigabytes.
 from __future__ import annotations
 
 import sqlite3
+import threading
+import time
+from collections.abc import Callable
 from typing import Any
 
 from ..text.textnorm import fold
@@ -41,6 +44,32 @@ MAX_TEXT_CHARS = 1_000_000
 MAX_QUERY_CHARS = 2_000
 MAX_VALUE_BYTES = 64 * 2**20  # any string or blob a query builds (SQLite's default: 1 GB)
 FUNCTIONS = ("vn_fold", "vn_fts_query", "vn_passage", "vn_date_from", "vn_date_to", "escape_fts")
+
+
+# Fair share of the GIL. SQLite calls a Python function once per row, releasing the GIL for
+# an instant between calls and taking it straight back, and CPython's GIL never forces a
+# switch away from a thread that keeps doing that: a query calling vn_passage on every row
+# starved the event loop, and `select 1` waited two seconds. So a thread that has spent
+# `BUSY_S` in these functions sleeps `YIELD_S` (10% of its time), and the server answers.
+BUSY_S = 0.02
+YIELD_S = 0.002
+_turn = threading.local()
+
+
+def _fair(fn: Callable[..., Any]) -> Callable[..., Any]:
+    def call(*args: Any) -> Any:
+        t0 = time.perf_counter()
+        try:
+            return fn(*args)
+        finally:
+            busy = getattr(_turn, "busy", 0.0) + time.perf_counter() - t0
+            if busy >= BUSY_S:
+                time.sleep(YIELD_S)
+                busy = 0.0
+            _turn.busy = busy
+
+    call.__name__ = fn.__name__
+    return call
 
 
 class InputTooLarge(OverflowError):
@@ -100,15 +129,18 @@ def register_functions(conn: Any) -> None:
     articles; benchmarks/bench_search.py). Writers are unaffected: WAL frames are still read the
     normal way.
     """
-    conn.create_function("vn_fold", 1, _sql_fold, deterministic=True)
-    conn.create_function("vn_fts_query", 1, _sql_fts_form, deterministic=True)
-    conn.create_function("vn_fts_query", 2, _sql_fts_form, deterministic=True)
-    conn.create_function("vn_passage", 2, _sql_passage, deterministic=True)
-    conn.create_function("vn_passage", 3, _sql_passage, deterministic=True)
-    conn.create_function("vn_passage", 4, _sql_passage, deterministic=True)
-    conn.create_function("vn_date_from", 1, sql_date_from, deterministic=True)
-    conn.create_function("vn_date_to", 1, sql_date_to, deterministic=True)
-    # the table's ?_search= filters and sorts by date: the unranked form, same matches
-    conn.create_function("escape_fts", 1, _sql_fts_filter, deterministic=True)
+    for name, nargs, fn in (
+        ("vn_fold", 1, _sql_fold),
+        ("vn_fts_query", 1, _sql_fts_form),
+        ("vn_fts_query", 2, _sql_fts_form),
+        ("vn_passage", 2, _sql_passage),
+        ("vn_passage", 3, _sql_passage),
+        ("vn_passage", 4, _sql_passage),
+        ("vn_date_from", 1, sql_date_from),
+        ("vn_date_to", 1, sql_date_to),
+        # the table's ?_search= filters and sorts by date: the unranked form, same matches
+        ("escape_fts", 1, _sql_fts_filter),
+    ):
+        conn.create_function(name, nargs, _fair(fn), deterministic=True)
     conn.execute(f"pragma mmap_size = {MMAP_BYTES}")
     conn.setlimit(sqlite3.SQLITE_LIMIT_LENGTH, MAX_VALUE_BYTES)
