@@ -268,6 +268,33 @@ def client_error(exception: BaseException) -> tuple[str, str] | None:
     return None
 
 
+async def databases(request: Any, datasette: Any) -> Response:
+    """`/-/databases(.json)` without each file's absolute path (it tells a visitor where the
+    server keeps its data, and who runs it): name, route, size, mutability, hash."""
+    data = [{k: v for k, v in d.items() if k != "path"} for d in datasette._connected_databases()]
+    if request.url_vars.get("format"):
+        return Response.json(data)
+    html = await datasette.render_template(
+        "show_json.html",
+        {"filename": "databases.json", "data_json": json.dumps(data, indent=4)},
+        request=request,
+    )
+    return Response.html(html)
+
+
+async def not_public(request: Any, datasette: Any) -> Response:
+    """Debugging pages with the server's internals (threads and tasks, with file paths)."""
+    from datasette.utils.asgi import NotFound
+
+    raise NotFound("not available on this server")
+
+
+ROUTES = [
+    (r"^/-/databases(?P<format>\.json)?$", databases),
+    (r"^/-/threads(?P<format>\.json)?$", not_public),
+]
+
+
 def quiet_tracebacks() -> None:
     """Datasette's default error handler prints every error, a 400 included, as a `rich`
     traceback with its local variables when rich is installed (Prefect brings it): half a

@@ -141,4 +141,5 @@ def register_routes() -> list[tuple[str, Any]]:
         (r"^/-/ingest-static/(?P<path>[A-Za-z0-9_.-]+)$", pages.static_file),
         (r"^/-/report$", report_page.report_page),
         (r"^/-/timeline(?P<format>\.json|\.csv)?$", timeline_page.timeline_page),
+        *guard.ROUTES,  # /-/databases without file paths, no /-/threads
     ]
