@@ -229,6 +229,8 @@ class _Crawl:
         try:
             result = fut.result()
         except Exception as exc:  # this source only; the others finish
+            if runs.is_disk_full(exc):  # but a full disk fails them all: stop the night
+                raise
             self._failed(s, kind, payload, exc)
         else:
             getattr(self, f"_on_{kind}")(lane, s, payload, n, result)

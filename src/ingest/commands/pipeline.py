@@ -163,6 +163,11 @@ def run_flow(
         if isinstance(summary, RunLocked):
             print(f"error: {summary}", file=sys.stderr)
             return 3
+        from ..store.runs import disk_full_report, is_disk_full
+
+        if is_disk_full(summary):
+            print(f"error: {disk_full_report(args.db, run_id, summary)}", file=sys.stderr)
+            return 1
         if isinstance(summary, sqlite3.DatabaseError):
             print(
                 f"error: cannot use database {args.db}: {summary} (left untouched)", file=sys.stderr

@@ -6,7 +6,9 @@ run's counts plus the recent history of the source, and stored where Datasette s
 
 from __future__ import annotations
 
+import errno
 import json
+import sqlite3
 import time
 import uuid
 from collections import Counter
@@ -525,3 +527,61 @@ def record_unstarted(
             )
     finish_run(db, run_id, now, "failed", {}, 0.0, message)
     return True
+
+
+DISK_FULL_ERRNOS = {errno.ENOSPC, errno.EDQUOT}
+
+
+def is_disk_full(exc: BaseException) -> bool:
+    """No space left, for the archive (ENOSPC, a quota) or for SQLite (SQLITE_FULL)."""
+    if isinstance(exc, OSError) and exc.errno in DISK_FULL_ERRNOS:
+        return True
+    return isinstance(exc, sqlite3.OperationalError) and "database or disk is full" in str(exc)
+
+
+def disk_full_report(db_path: str, run_id: str, exc: BaseException) -> str:
+    """What a run stopped by a full disk wrote, for the person reading the error: the
+    batches it loaded are stored whole (the one being written was rolled back), and the run
+    is `failed` in the ledger; when the disk was too full even for that, it says so (the next
+    run marks it aborted)."""
+    what = f"{type(exc).__name__}: {exc}"
+    head = f"disk full while the run wrote {db_path} or its archive ({what})"
+    try:
+        conn = sqlite3.connect(db_path, timeout=10, isolation_level=None)
+    except sqlite3.Error as err:
+        return f"{head}; the database cannot be opened to say more ({err})"
+    try:
+        row = conn.execute(
+            "select status, started_at, new, updated from runs where id = ?", [run_id]
+        ).fetchone()
+        if row is None:
+            return f"{head}; nothing of this run was stored"
+        status, started, new, updated = row
+        stored = conn.execute(
+            "select count(*) from articles where first_seen >= ?", [started]
+        ).fetchone()[0]
+        if status == "running":
+            try:
+                conn.execute(
+                    "update runs set status = 'failed', finished_at = ?, message = ? where id = ?",
+                    [now_vn().isoformat(), f"run stopped: {what}"[:600], run_id],
+                )
+                status = "failed"
+            except sqlite3.Error:
+                pass
+        ledger = (
+            f"run {run_id} is marked failed in the ledger"
+            if status == "failed"
+            else f"run {run_id} could not even be marked failed (the disk is still full);"
+            " the next run marks it aborted"
+        )
+        return (
+            f"{head}; it stored {stored} new article{'s' * (stored != 1)}"
+            f"{f' and updated {updated}' if updated else ''} before it stopped, each batch"
+            " whole (the one being written was rolled back, nothing is half-written);"
+            f" {ledger}. Free some space and run again: it carries on where it stopped."
+        )
+    except sqlite3.Error as err:
+        return f"{head}; the database cannot be read to say more ({err})"
+    finally:
+        conn.close()
