@@ -11,9 +11,14 @@ of the pool at once; the rest wait their turn (up to `QUEUE_WAIT_S`, in a queue 
   (`python_sql_concurrency`, default 1); the functions cap their inputs (`sql_functions`).
 - **sql** (other custom SQL), **canned**, **table**, **page** (our search, article, archive
   and timeline pages): at most `num_sql_threads - 2` each, custom SQL of both kinds together
-  as much, and every gated request together `num_sql_threads - 1`: a table page or a canned
-  query always finds a slot while custom SQL is at its limit, and what needs no gate always
-  finds a thread.
+  as much (`custom_sql_concurrency`), and every gated request together `num_sql_threads - 1`:
+  a table page or a canned query always finds a slot while custom SQL is at its limit, and
+  what needs no gate always finds a thread.
+
+Two fixes to Datasette's own behaviour make the shares hold (`close_failed_cursors`,
+`quiet_tracebacks`, installed at startup): a failed query's cursor is closed in its own thread
+(left to the garbage collector, it stalled an unrelated request for as long as another query
+ran), and an error page no longer prints a `rich` traceback (half a second each).
 - Not gated: SQL of one SELECT with no FROM, WITH or JOIN (`select 1`: it reads no table, and
   what it can build is bounded by the per-value cap), static files, Datasette's own `/-/`
   JSON, and the report page, which builds in worker processes of its own (`report_budget`).
@@ -118,6 +123,8 @@ class Guard:
                 limit = self.share()
             elif name == "python":
                 limit = min(most, int(config.get("python_sql_concurrency", 1)))
+            elif name == "custom":
+                limit = min(most, int(config.get("custom_sql_concurrency", most)))
             else:
                 limit = most
             self.gates[name] = Gate(max(1, limit))
@@ -293,6 +300,39 @@ ROUTES = [
     (r"^/-/databases(?P<format>\.json)?$", databases),
     (r"^/-/threads(?P<format>\.json)?$", not_public),
 ]
+
+
+def close_failed_cursors() -> None:
+    """A query that fails leaves its cursor in the exception's traceback, in a reference cycle
+    with the request's frames; the garbage collector finalizes it later, in whichever thread
+    happens to collect, and finalizing needs the cursor's connection, which by then runs the
+    next query of its thread. Measured: after a SQL function raised (an input past its cap),
+    an unrelated `select 1` waited three seconds for another request's query to end. So a
+    failing query's cursors are closed at once, in their own thread (Datasette's
+    `Database.execute_fn`, wrapped)."""
+    from datasette.database import Database
+
+    if getattr(Database.execute_fn, "closes_failed_cursors", False):
+        return
+    execute_fn = Database.execute_fn
+
+    async def wrapped(self: Any, fn: Callable[[Any], Any]) -> Any:
+        def closing(conn: Any) -> Any:
+            try:
+                return fn(conn)
+            except BaseException as exc:
+                tb = exc.__traceback__
+                while tb is not None:
+                    for value in list(tb.tb_frame.f_locals.values()):
+                        if isinstance(value, sqlite3.Cursor):
+                            value.close()
+                    tb = tb.tb_next
+                raise
+
+        return await execute_fn(self, closing)
+
+    wrapped.closes_failed_cursors = True  # type: ignore[attr-defined]
+    Database.execute_fn = wrapped  # type: ignore[method-assign]
 
 
 def quiet_tracebacks() -> None:

@@ -41,9 +41,11 @@ def prepare_connection(conn: Any) -> None:
 
 @hookimpl
 def startup(datasette: Any) -> None:
-    """An error page must not cost the server half a second (`guard.quiet_tracebacks`); at
-    startup, once Datasette has loaded its own plugins."""
+    """An error must not hold up other requests (`guard`): no rich traceback per error page,
+    a failed query's cursor closed in its own thread. At startup, once Datasette has loaded
+    its own plugins."""
     guard.quiet_tracebacks()
+    guard.close_failed_cursors()
 
 
 @hookimpl

@@ -16,7 +16,7 @@ GIL the whole server shares: one `vn_passage` over 8 MB of text ran 17 s and too
 every function refuses an input past its cap (`MAX_TEXT_CHARS` of text, `MAX_QUERY_CHARS` of
 query; `search_query.MAX_QUERY_WORDS` words), raising OverflowError, which SQLite reports as
 "string or blob too big" and the plugin answers 400 naming the caps (`guard`). Under the caps
-one call costs well under a second (benchmarks/bench_sql_functions.py), so the time limit,
+one call costs well under a second (benchmarks/bench_sql_dos.py), so the time limit,
 checked between calls, holds. Each connection also caps any value SQLite itself builds
 (`SQLITE_LIMIT_LENGTH`, `MAX_VALUE_BYTES`): `hex(zeroblob(1e9))` fails at once instead of
 taking gigabytes.
