@@ -167,16 +167,40 @@ async def measure(db_path: Path, repeat: int) -> None:
     await ds.invoke_startup()
     print(f"{'request':40} {'median ms':>10} {'p95 ms':>10}  status")
     for name, path in REQUESTS.items():
-        timings = []
-        status = None
-        for _ in range(repeat):
-            t0 = time.perf_counter()
-            response = await ds.client.get(path)
-            timings.append((time.perf_counter() - t0) * 1000)
-            status = response.status_code
-        timings.sort()
-        p95 = timings[min(len(timings) - 1, int(round(0.95 * (len(timings) - 1))))]
-        print(f"{name:40} {statistics.median(timings):10.1f} {p95:10.1f}  {status}")
+        median, p95, status = await time_request(ds, path, repeat)
+        print(f"{name:40} {median:10.1f} {p95:10.1f}  {status}")
+
+
+async def time_request(ds, path: str, repeat: int) -> tuple[float, float, int]:
+    """(median ms, p95 ms, HTTP status) of `repeat` requests through Datasette's client."""
+    timings = []
+    status = 0
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        response = await ds.client.get(path)
+        timings.append((time.perf_counter() - t0) * 1000)
+        status = response.status_code
+    timings.sort()
+    p95 = timings[min(len(timings) - 1, int(round(0.95 * (len(timings) - 1))))]
+    return statistics.median(timings), p95, status
+
+
+def ensure_db(db: Path, articles: int) -> None:
+    """Build the synthetic database at `db`, unless one of that size is already there."""
+    existing = 0
+    if db.exists():
+        import sqlite3
+
+        existing = sqlite3.connect(db).execute("select count(*) from articles").fetchone()[0]
+    if existing != articles:
+        for suffix in ("", "-wal", "-shm"):
+            Path(str(db) + suffix).unlink(missing_ok=True)
+        db.parent.mkdir(parents=True, exist_ok=True)
+        t0 = time.perf_counter()
+        build(db, articles)
+        print(f"built {articles:,} articles in {time.perf_counter() - t0:.1f} s: {db}")
+    else:
+        print(f"reusing {db} ({existing:,} articles)")
 
 
 def main() -> None:
@@ -185,19 +209,7 @@ def main() -> None:
     parser.add_argument("--db", type=Path, default=Path("/tmp/bench-kb/kb.db"))
     parser.add_argument("--repeat", type=int, default=20)
     args = parser.parse_args()
-    existing = 0
-    if args.db.exists():
-        import sqlite3
-
-        existing = sqlite3.connect(args.db).execute("select count(*) from articles").fetchone()[0]
-    if existing != args.articles:
-        for suffix in ("", "-wal", "-shm"):
-            Path(str(args.db) + suffix).unlink(missing_ok=True)
-        t0 = time.perf_counter()
-        build(args.db, args.articles)
-        print(f"built {args.articles:,} articles in {time.perf_counter() - t0:.1f} s: {args.db}")
-    else:
-        print(f"reusing {args.db} ({existing:,} articles)")
+    ensure_db(args.db, args.articles)
     print(f"database size: {args.db.stat().st_size / 1e6:.1f} MB")
     import sqlite3
 

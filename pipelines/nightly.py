@@ -139,6 +139,7 @@ def nightly(
         status, message, totals = ledger.finish(
             db, broken, warnings, problems, time.monotonic() - t0
         )
+        db.conn.execute("pragma wal_checkpoint(TRUNCATE)")  # kb.db alone is the database
         db.conn.close()
     return _final_state(ledger.run_id, status, message, totals)
 

@@ -15,10 +15,10 @@ of the pool at once; the rest wait their turn (up to `QUEUE_WAIT_S`, in a queue 
   a table page or a canned query always finds a slot while custom SQL is at its limit, and
   what needs no gate always finds a thread.
 
-Two fixes to Datasette's own behaviour make the shares hold (`close_failed_cursors`,
-`quiet_tracebacks`, installed at startup): a failed query's cursor is closed in its own thread
-(left to the garbage collector, it stalled an unrelated request for as long as another query
-ran), and an error page no longer prints a `rich` traceback (half a second each).
+Two fixes to Datasette's own behaviour make the shares hold (installed at startup): a failed
+query's cursor is closed in its own thread (`close_failed_cursors`; left to the garbage
+collector, it stalled an unrelated request for as long as another query ran), and an error
+page no longer prints a `rich` traceback (`errors.quiet_client_errors`, half a second each).
 - Not gated: SQL of one SELECT with no FROM, WITH or JOIN (`select 1`: it reads no table, and
   what it can build is bounded by the per-value cap), static files, Datasette's own `/-/`
   JSON, and the report page, which builds in worker processes of its own (`report_budget`).
@@ -333,17 +333,6 @@ def close_failed_cursors() -> None:
 
     wrapped.closes_failed_cursors = True  # type: ignore[attr-defined]
     Database.execute_fn = wrapped  # type: ignore[method-assign]
-
-
-def quiet_tracebacks() -> None:
-    """Datasette's default error handler prints every error, a 400 included, as a `rich`
-    traceback with its local variables when rich is installed (Prefect brings it): half a
-    second of the event loop's time per error, measured, so four queries stopped by the time
-    limit held up every other request for two seconds. Without rich it prints plain
-    tracebacks, for real faults only."""
-    import datasette.handle_exception as default
-
-    default.rich = None
 
 
 def handle_exception(datasette: Any, request: Any, exception: BaseException) -> Any:

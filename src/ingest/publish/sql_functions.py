@@ -5,6 +5,8 @@ box and the pages all fold, match and cut passages the same way.
 - ``vn_fts_query(q [, form])``: a safe FTS5 MATCH expression from what a person typed.
 - ``vn_passage(text, q [, width [, folded]])``: the passage of the original text that best
   matches the query.
+- ``vn_exact_score(text, q)``: how many of the terms typed with diacritics occur in `text` with
+  them (`passages.exact_score`); the search ranks those articles first (`search_rank`).
 - ``vn_date_from(d)`` / ``vn_date_to(d)``: the first / last day of a typed date (2023, 2023-11,
   2023-11-11 or 11/11/2023) as ISO, NULL when blank (`dates`).
 - ``escape_fts(q)``: replaced by the unranked form of ``vn_fts_query`` so the table search box
@@ -32,7 +34,7 @@ from typing import Any
 
 from ..text.textnorm import fold
 from .dates import sql_date_from, sql_date_to
-from .passages import vn_passage
+from .passages import exact_score, vn_passage
 from .search_query import vn_fts_query, vn_fts_tiers
 
 # SQLite caps this at its compile-time maximum (2 GiB in the usual builds); pages are mapped
@@ -43,7 +45,15 @@ MMAP_BYTES = 2**31
 MAX_TEXT_CHARS = 1_000_000
 MAX_QUERY_CHARS = 2_000
 MAX_VALUE_BYTES = 64 * 2**20  # any string or blob a query builds (SQLite's default: 1 GB)
-FUNCTIONS = ("vn_fold", "vn_fts_query", "vn_passage", "vn_date_from", "vn_date_to", "escape_fts")
+FUNCTIONS = (
+    "vn_fold",
+    "vn_fts_query",
+    "vn_passage",
+    "vn_exact_score",
+    "vn_date_from",
+    "vn_date_to",
+    "escape_fts",
+)
 
 
 # Fair share of the GIL. SQLite calls a Python function once per row, releasing the GIL for
@@ -121,6 +131,12 @@ def _sql_passage(text: Any, q: Any, width: Any = None, folded: Any = None) -> st
     return vn_passage(body, query, size, folded)
 
 
+def _sql_exact(text: Any, q: Any) -> int:
+    body = _capped(text, MAX_TEXT_CHARS, "vn_exact_score text")
+    query = _capped(q, MAX_QUERY_CHARS, "vn_exact_score query")
+    return 0 if body is None or query is None else exact_score(body, query)
+
+
 def register_functions(conn: Any) -> None:
     """Register the SQL functions on one connection, and memory-map the database for reading.
 
@@ -136,6 +152,7 @@ def register_functions(conn: Any) -> None:
         ("vn_passage", 2, _sql_passage),
         ("vn_passage", 3, _sql_passage),
         ("vn_passage", 4, _sql_passage),
+        ("vn_exact_score", 2, _sql_exact),
         ("vn_date_from", 1, sql_date_from),
         ("vn_date_to", 1, sql_date_to),
         # the table's ?_search= filters and sorts by date: the unranked form, same matches
