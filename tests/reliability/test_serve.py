@@ -133,3 +133,31 @@ def test_immutable_serves_a_published_copy(kb, tmp_path):
     finally:
         code, out, _ = served.stop(signal.SIGTERM)
     assert code == 0 and "(immutable; Ctrl-C to stop)" in out
+
+
+@pytest.mark.parametrize("how", ["SIGTERM to ingest serve", "SIGKILL to Datasette"])
+def test_report_workers_stop_with_the_server(kb, how):
+    """The report page builds in worker processes of its own (`report_budget`: a fork server,
+    a worker per report, multiprocessing's resource tracker). After a SIGTERM to `ingest serve`
+    none of them is left, nor after a SIGKILL to Datasette itself (no code of its own runs:
+    the workers see it gone)."""
+    served = Served(kb)
+    try:
+        docx = httpx.get(
+            served.base + "/-/report?initiative=design_festival&from=2023&to=2023&format=docx",
+            timeout=60,
+        )
+        assert docx.status_code == 200 and docx.content[:2] == b"PK"
+        dossier = httpx.get(served.base + "/-/report?monitoring=1&from=2019&to=2023", timeout=60)
+        assert dossier.status_code == 200
+        family = psutil.Process(served.proc.pid).children(recursive=True)
+        # Datasette, the resource tracker, the fork server and the idle worker made in advance
+        assert len(family) >= 4, [p.cmdline()[-1][:60] for p in family]
+        if how == "SIGKILL to Datasette":
+            served.child.kill()
+    finally:
+        code, _, err = served.stop(signal.SIGTERM)
+    assert code == (0 if how.startswith("SIGTERM") else 128 + signal.SIGKILL), err
+    _, alive = psutil.wait_procs(family, timeout=15)
+    assert [p.pid for p in alive if p.status() != psutil.STATUS_ZOMBIE] == []
+    assert not served.listening()

@@ -28,6 +28,7 @@ from . import (
     guard,
     navigation,
     pages,
+    report_budget,
     report_page,
     sql_functions,
     templating,
@@ -61,9 +62,12 @@ def register_magic_parameters(datasette: Any) -> list[tuple[str, Any]]:
 def asgi_wrapper(datasette: Any) -> Any:
     """Writes refused and SQL threads shared between kinds of request (`guard`), outermost;
     CSV downloads with a BOM, formula injection neutralised and names beside id lists
-    (`csv_export`); Atom feeds titled with the initiative's name (`feeds`)."""
+    (`csv_export`); Atom feeds titled with the initiative's name (`feeds`); the report
+    workers shut down when the server stops (`report_budget`)."""
     gated = guard.wrap(datasette)
-    return lambda app: gated(feeds.wrap(csv_export.wrap(app, datasette), datasette))
+    return lambda app: report_budget.stop_with_server(
+        gated(feeds.wrap(csv_export.wrap(app, datasette), datasette))
+    )
 
 
 @hookimpl(tryfirst=True)
