@@ -8,6 +8,7 @@ get (a 200 only where the request is clamped to something sensible by design).
 
 from __future__ import annotations
 
+import re
 import shutil
 import sqlite3
 import xml.etree.ElementTree as ET
@@ -109,6 +110,36 @@ HOSTILE: list[tuple[str, str, int, str | None]] = [
     ("GET", "/-/timeline.json?initiative=%3Cscript%3E&kind=" + "x" * 5000, 200, None),
     ("GET", "/-/timeline.csv?year=abc&initiative=%00", 200, None),
     ("GET", "/-/timeline?initiative=%00&kind=%E2%80%AE", 200, None),
+    # main's researcher pages (issue 16): dashboards, canned-query forms, facets and filters by
+    # name, search with English suggestions
+    ("GET", "/-/dashboards/tong-quan?date_from=99999999999999999999&initiative=%00", 200, None),
+    ("GET", "/-/dashboards/van-hanh?night_from=9999-99-99&night_to=" + "9" * 400, 200, None),
+    ("GET", "/-/dashboards/tong-quan/coverage-per-year?date_from=" + "x" * 5000, 200, None),
+    ("GET", "/-/dashboards/nosuch", 404, None),
+    ("GET", "/-/monitoring", 404, None),
+    (
+        "GET",
+        "/kb/coverage_by_month?from_month=99999999999999999999&to_month=31/02/2023",
+        400,
+        "99999999999999999999",
+    ),
+    ("GET", "/kb/coverage_by_month.json?from_month=" + "9" * 400, 400, None),
+    ("GET", "/kb/articles_per_outlet_year?year=-99999999999999999999", 400, None),
+    ("GET", "/kb/activity_timeline.csv?year=abc&kind=" + "x" * 5000, 400, None),
+    ("GET", "/kb/articles?_has_initiative_ids=99999999999999999999", 200, None),
+    ("GET", "/kb/articles?_has_initiative_ids=" + "x" * 5000 + "&_has_agency_ids=%00", 200, None),
+    ("GET", "/kb/articles?_facet=published_date&_facet_chrono=nonexistent", 400, None),
+    ("GET", "/kb/articles.json?_facet_chrono=" + "x" * 3000, 400, "no such column"),
+    ("GET", "/-/search?q=" + quote(" ".join(["festival"] * 99)), 200, "kb-search"),
+    (
+        "GET",
+        "/-/search?q=" + quote("Hanoi creative design festival " * 3) + "&page=9" * 30,
+        200,
+        None,
+    ),
+    ("GET", "/-/search?q=" + "a" * 60_000, 200, None),  # one word: the result is what it is
+    ("GET", "/-/search?q=" + quote("đ" * 1999), 200, None),
+    ("GET", "/kb/search_articles?relevant=&q=" + "a" * 60_000, 400, "too big"),
     # other routes
     ("GET", "/-/ingest-static/..%2F..%2Fetc%2Fpasswd", 302, None),  # Datasette normalises it
     ("GET", "/-/ingest-static/passwd", 404, None),
@@ -155,6 +186,54 @@ def test_the_list_is_long_and_mostly_refusals():
     refused = [h for h in HOSTILE if 400 <= h[2] < 500]
     assert len(HOSTILE) >= 60 and len(refused) >= 45
     assert not [h for h in HOSTILE if h[2] >= 500]
+
+
+READS_A_DATE = re.compile(r"vn_date_(?:from|to)\(:")
+
+
+def fill_blocks(query: str, params: dict[str, str]) -> str:
+    """As datasette-dashboards does: a `[[ … ]]` block is kept when its parameters are set."""
+
+    def block(m: re.Match[str]) -> str:
+        names = re.findall(r":(\w+)", m.group(1))
+        return m.group(1) if all(n in params for n in names) else ""
+
+    return re.sub(r"\[\[(.*?)\]\]", block, query, flags=re.S)
+
+
+def dashboard_charts() -> list[tuple[str, str, str, dict[str, str]]]:
+    """Every chart of main's dashboards as the browser asks for it, hostile filter values."""
+    from ingest.publish.settings import load_metadata
+
+    out = []
+    for slug, board in load_metadata()["plugins"]["datasette-dashboards"].items():
+        hostile = {
+            f: "9" * 400 if f.endswith("from") else "%00\x1b[31m" if f == "initiative" else "31/02"
+            for f in board.get("filters", {})
+        }
+        for name, chart in board["charts"].items():
+            if "query" not in chart:
+                continue
+            params = {f: v for f, v in hostile.items() if f":{f}" in chart["query"]}
+            if READS_A_DATE.search(chart["query"]):  # dates alone: an initiative may match none
+                params.pop("initiative", None)
+            out.append((slug, name, fill_blocks(chart["query"], params), params))
+    return out
+
+
+@pytest.mark.parametrize("slug, name, query, params", dashboard_charts(), ids=lambda v: str(v)[:20])
+def test_dashboard_charts_with_hostile_filters_answer_400(client, slug, name, query, params):
+    """A chart whose query reads a date filter answers 400 for a date that is not one (SQLite
+    words it "user-defined function raised exception": a Python function's message does not
+    reach it, `dates`); an initiative that is no id is a filter that matches nothing."""
+    from urllib.parse import urlencode
+
+    r = client.get("/kb.json?" + urlencode({"sql": query, **params, "_shape": "objects"}))
+    if READS_A_DATE.search(query):
+        assert r.status_code == 400, r.text[:300]
+        assert r.json()["error"] == "user-defined function raised exception"
+    else:
+        assert r.status_code == 200 and r.json()["rows"] is not None, r.text[:300]
 
 
 def test_a_huge_page_number_shows_the_last_page(client):
