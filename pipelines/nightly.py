@@ -128,6 +128,9 @@ def nightly(
             walk = _Walk(settings, batch_size, backfill, since, backfill_round_pages)
             walk.load_progress(db, sources)
             _Crawl(db, walk, ledger).run(sources)
+            # every article without a story gets one, even on a night with nothing new: a run
+            # killed between loading a batch and its story assignment is healed by the next
+            stories.assign_stories(db)
             activity_store.update_activities(db)  # the activities of the stories that changed
             broken, warnings = ledger.record_sources(db)
             problems = stages_publish(db_path) if publish else []
@@ -228,6 +231,8 @@ class _Crawl:
         try:
             result = fut.result()
         except Exception as exc:  # this source only; the others finish
+            if runs.is_disk_full(exc):  # but a full disk fails them all: stop the night
+                raise
             self._failed(s, kind, payload, exc)
         else:
             getattr(self, f"_on_{kind}")(lane, s, payload, n, result)

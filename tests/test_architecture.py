@@ -14,7 +14,15 @@ PACKAGE = SRC / "ingest"
 
 # Lowest first. A module may import from its own layer and the layers below it, never above.
 LAYERS: list[set[str]] = [
-    {"ingest", "ingest.models", "ingest.config", "ingest.clock", "ingest.paths", "ingest.text"},
+    {
+        "ingest",
+        "ingest.models",
+        "ingest.config",
+        "ingest.css_select",
+        "ingest.clock",
+        "ingest.paths",
+        "ingest.text",
+    },
     {"ingest.crawl"},
     {"ingest.extract"},
     {"ingest.tag"},

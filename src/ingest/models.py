@@ -108,3 +108,6 @@ class ArticleRecord:
     fetch: FetchResult | None = None
     extracted: Extracted | None = None
     classification: Classification | None = None
+    # why the page's rel=canonical was not used as its key (set by the loader): the home or a
+    # section page, off the source's hosts, or already another article's with other content
+    canonical_refused: str | None = None

@@ -8,13 +8,15 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import lru_cache
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from .clock import VN_TZ
-from .config import Source
+from .config import Source, resolve_hook
 from .crawl.archive import WarcArchive
 from .crawl.asyncrun import run as run_async
 from .crawl.discover import Discoverer, DiscoveryReport
@@ -133,11 +135,35 @@ def extract_and_tag(record: ArticleRecord, source: Source, taxonomy) -> ArticleR
         overrides=source.extract,
         encoding=header_charset(record.fetch.headers.get("content-type")),
     )
+    if source.hook:  # it sees failed pages too: rescuing those is what a hook is for
+        ex = apply_site_hook(source.hook, ex, record.fetch.body, record.fetch.final_url)
     record.extracted = ex
     if ex.ok:
         record.classification = classify(ex.title, ex.text, taxonomy, lead=ex.lead)
     date_from_discovery(record)
     return record
+
+
+@lru_cache(maxsize=32)
+def _site_hook(spec: str):
+    return resolve_hook(spec)
+
+
+def apply_site_hook(spec: str, ex: Extracted, body: bytes, url: str) -> Extracted:
+    """A source's optional hook (`hook: package.module:function` in sources.yaml) sees every
+    page the generic extraction read, with the page's bytes and URL, and returns the fields
+    corrected (an `Extracted`) or None to keep them. It is for what no selector reaches (a
+    body held in a JSON blob); a hook that fails costs its page only, named."""
+    try:
+        out = _site_hook(spec)(ex, body, url)
+    except Exception as exc:
+        return Extracted(error=f"site hook {spec} failed: {type(exc).__name__}: {exc}"[:500])
+    if out is None:
+        return ex
+    if not isinstance(out, Extracted):
+        return Extracted(error=f"site hook {spec} returned {type(out).__name__}, not Extracted")
+    out.extractor_version = out.extractor_version or ex.extractor_version
+    return out
 
 
 def header_charset(content_type: str | None) -> str | None:
@@ -154,14 +180,83 @@ def header_charset(content_type: str | None) -> str | None:
         return None
 
 
-def article_key(record: ArticleRecord, source: Source) -> str:
-    """The URL an article is stored under: rel=canonical when it stays on the source's hosts."""
+@dataclass(frozen=True)
+class ArticleKey:
+    """The URL an article is stored under, the fetched URL it falls back to, and why the page's
+    rel=canonical was not used (None when it was, or when there was none)."""
+
+    url: str
+    fetched: str
+    refused: str | None = None
+
+    @property
+    def from_canonical(self) -> bool:
+        return self.url != self.fetched
+
+
+def article_key(record: ArticleRecord, source: Source) -> ArticleKey:
+    """rel=canonical when it is plausible for this page, else the fetched URL.
+
+    A canonical is a claim the page makes, and CMS templates get it wrong: every article of a
+    site pointing at the home page, or at its section, would collapse into one row. So it is
+    used only when it stays on the source's hosts and names neither the home page, nor a page
+    discovery reads (a feed, sitemap or listing), nor a path above the article's own (its
+    section), and, when the source has an `article_pattern` the fetched URL matches, only
+    when it matches too. Whether another page already holds it with different content is the
+    loader's check (it needs the database)."""
+    fetched = canonicalize(record.fetch.final_url if record.fetch else record.url)
     ex = record.extracted
-    if ex and ex.canonical_url:
-        canon = canonicalize(ex.canonical_url, record.fetch.final_url if record.fetch else None)
-        if in_scope(canon, source.scope_hosts()):
-            return canon
-    return canonicalize(record.fetch.final_url if record.fetch else record.url)
+    if not (ex and ex.canonical_url):
+        return ArticleKey(fetched, fetched)
+    try:
+        canon = canonicalize(ex.canonical_url, fetched)
+    except ValueError:
+        return ArticleKey(fetched, fetched, "unparsable")
+    if canon == fetched:
+        return ArticleKey(fetched, fetched)
+    problem = canonical_problem(canon, fetched, source)
+    return ArticleKey(fetched, fetched, problem) if problem else ArticleKey(canon, fetched)
+
+
+def canonical_problem(canon: str, fetched: str, source: Source) -> str | None:
+    """Why `canon` cannot be the key of the page fetched at `fetched` (None: it can)."""
+    if not in_scope(canon, source.scope_hosts()):
+        return "off the source's hosts"
+    parts, own = urlsplit(canon), urlsplit(fetched)
+    if parts.path in ("", "/") and not parts.query:
+        return "the home page"
+    discovery = {canonicalize(u) for u in _discovery_urls(source)}
+    if canon in discovery:
+        return "a feed, sitemap or listing page"
+    if _section_above(parts.path, own.path) and not parts.query:
+        return "a section page above the article"
+    pattern = source.article_pattern
+    if pattern and re.search(pattern, fetched) and not re.search(pattern, canon):
+        return "not an article URL (article_pattern)"
+    return None
+
+
+_DIGIT = re.compile(r"\d")
+
+
+def _section_above(path: str, own: str) -> bool:
+    """`path` is a directory above `own` and names no article: its last segment has no digit.
+    (News article URLs carry an id or a date; sections do not. A print or AMP copy's canonical
+    is the article above it, with its id, and stays usable.)"""
+    section = path.rstrip("/")
+    if not section or own.rstrip("/") == section or not own.startswith(section + "/"):
+        return False
+    return not _DIGIT.search(section.rsplit("/", 1)[-1])
+
+
+def _discovery_urls(source: Source) -> list[str]:
+    return [
+        source.home,
+        *source.feeds,
+        *source.sitemaps,
+        *source.backfill_sitemaps,
+        *(lst.url for lst in source.listings),
+    ]
 
 
 def fetch_batch(

@@ -5,8 +5,8 @@ from pathlib import Path
 import pytest
 
 from ingest.config import ExtractOverrides
+from ingest.css_select import css_to_xpath, select
 from ingest.extract.article import extract
-from ingest.extract.css_select import css_to_xpath, select
 
 PAGE = (Path(__file__).parents[1] / "fixtures" / "extract" / "needs-overrides.html").read_bytes()
 OV = ExtractOverrides(

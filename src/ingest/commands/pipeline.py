@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
 import socket
 import sqlite3
 import subprocess
@@ -164,6 +165,11 @@ def run_flow(
         if isinstance(summary, RunLocked):
             print(f"error: {summary}", file=sys.stderr)
             return 3
+        from ..store.runs import disk_full_report, is_disk_full
+
+        if is_disk_full(summary):
+            print(f"error: {disk_full_report(args.db, run_id, summary)}", file=sys.stderr)
+            return 1
         if isinstance(summary, sqlite3.DatabaseError):
             print(
                 f"error: cannot use database {args.db}: {summary} (left untouched)", file=sys.stderr
@@ -195,10 +201,76 @@ def cmd_backfill(args: argparse.Namespace) -> int:
     return run_flow(args, backfill=True, since=since)
 
 
-def datasette_command(db: str, port: int, host: str = "127.0.0.1") -> list[str]:
+def datasette_command(
+    db: str, port: int, host: str = "127.0.0.1", *, immutable: bool = False
+) -> list[str]:
     from ..publish.settings import datasette_args
 
-    return [sys.executable, "-m", "datasette", *datasette_args(db, port, host=host)]
+    return [
+        sys.executable,
+        "-m",
+        "datasette",
+        *datasette_args(db, port, host=host, immutable=immutable),
+    ]
+
+
+LOOPBACK_HOSTS = {"127.0.0.1", "::1", "localhost"}
+
+
+def exposure_warning(host: str) -> str | None:
+    """What binding beyond loopback means, said before it happens."""
+    if host in LOOPBACK_HOSTS or host.startswith("127."):
+        return None
+    where = "every network interface" if host in ("0.0.0.0", "::", "") else host
+    return (
+        f"warning: serving on {where}: anyone who can reach this machine can run SQL on the"
+        " knowledge base (read-only, time-limited). For a public site put a reverse proxy in"
+        " front (docs/operations.md); for yourself use --host 127.0.0.1."
+    )
+
+
+def _die_with_parent() -> None:
+    """In the Datasette child (Linux): SIGTERM when `ingest serve` dies, even by SIGKILL, so
+    no server is left listening."""
+    try:
+        import ctypes
+
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+
+
+def serve_child(cmd: list[str]) -> int:
+    """Run Datasette as our child until it exits; SIGTERM, SIGINT and SIGHUP sent to us (what
+    systemd, a terminal's Ctrl-C and a closed session send) are passed on, and we exit with
+    its status (0 after a stop we were asked for). The child has a session of its own, so a
+    Ctrl-C reaches it once, from us."""
+    proc = subprocess.Popen(cmd, start_new_session=True, preexec_fn=_die_with_parent)
+    asked: set[int] = set()
+
+    def forward(signum: int, _frame: object) -> None:
+        if proc.poll() is None:
+            asked.add(signum)
+            proc.send_signal(signum)
+
+    forwarded = (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)
+    previous = {s: signal.signal(s, forward) for s in forwarded}
+    try:
+        code = proc.wait()
+    finally:
+        for s, handler in previous.items():
+            signal.signal(s, handler)
+        if proc.poll() is None:  # we are leaving on an error of our own: take it with us
+            proc.terminate()
+            try:
+                proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+    # uvicorn shuts down cleanly, then dies of the signal it was sent: a stop we were asked for
+    if -code in asked or code - 128 in asked:
+        return 0
+    return code if code >= 0 else 128 - code
 
 
 def busy_port(host: str, port: int) -> str | None:
@@ -238,9 +310,13 @@ def cmd_serve(args: argparse.Namespace) -> int:
         return 2
     if _port_error("cannot serve on", args.host, args.port, "choose another with --port"):
         return 2
-    cmd = datasette_command(args.db, args.port, args.host)
-    print(f"Datasette on http://{args.host}:{args.port}/  (Ctrl-C to stop)")
-    return subprocess.call(cmd)
+    if warning := exposure_warning(args.host):
+        print(warning, file=sys.stderr)
+    immutable = getattr(args, "immutable", False)
+    cmd = datasette_command(args.db, args.port, args.host, immutable=immutable)
+    mode = "immutable" if immutable else "read-only; new runs show up as they load"
+    print(f"Datasette on http://{args.host}:{args.port}/  ({mode}; Ctrl-C to stop)", flush=True)
+    return serve_child(cmd)
 
 
 def crawl_command(args: argparse.Namespace, sources_path: str) -> list[str]:
@@ -281,13 +357,18 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 def cmd_reprocess(args: argparse.Namespace) -> int:
     from ..config import load_sources
-    from ..reprocess import replay, reprocess
+    from ..reprocess import replay, reprocess, reprocess_failed
     from ..store.db import connect, sync_sources
 
     validate(args.sources, args.taxonomy)
     cfg = load_sources(args.sources)
     raw = args.raw_dir or str(Path(args.db).parent / "raw")
-    if args.replay and not Path(raw).is_dir():
+    if args.replay and args.failed:
+        print(
+            "error: --replay rebuilds everything; --failed only the failed pages", file=sys.stderr
+        )
+        return 2
+    if (args.replay or args.failed) and not Path(raw).is_dir():
         print(f"error: no archive at {raw} (give --raw-dir)", file=sys.stderr)
         return 2
     db = connect(args.db)
@@ -305,6 +386,8 @@ def cmd_reprocess(args: argparse.Namespace) -> int:
                 sync_sources(db, cfg.sources)
             sync_file(db, corrections_path)  # pending until replay loads each article
             counts = replay(db, cfg, args.taxonomy, raw, source_id=args.source)
+        elif args.failed:
+            counts = reprocess_failed(db, cfg, args.taxonomy, raw, source_id=args.source)
         else:
             counts = reprocess(
                 db,
@@ -345,7 +428,15 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("serve", help="serve the knowledge base with Datasette")
     _common(p, sources=False)
     p.add_argument("--port", type=int, default=8001)
-    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument(
+        "--host", default="127.0.0.1", help="address to bind (default loopback; others warn)"
+    )
+    p.add_argument(
+        "--immutable",
+        action="store_true",
+        help="serve a copy nothing writes to any more (a published snapshot) as immutable;"
+        " never the database a nightly run writes to",
+    )
     p.set_defaults(func=cmd_serve)
 
     p = sub.add_parser("demo", help="crawl the bundled sample sites on loopback, then serve")
@@ -362,7 +453,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--no-serve", action="store_true", help="stop after the crawl")
     _prefect_timeout(p)
-    p.set_defaults(func=cmd_demo, only=None, no_publish=False)
+    p.set_defaults(func=cmd_demo, only=None, no_publish=False, immutable=False)
 
     p = sub.add_parser("reprocess", help="re-extract and re-tag from the raw archive (no network)")
     _common(p)
@@ -373,5 +464,11 @@ def register(sub: argparse._SubParsersAction) -> None:
         action="store_true",
         help="rebuild from the archive alone, discovery included (robots.txt, feeds, sitemaps,"
         " listings, then articles, run by run); --db may be a new file",
+    )
+    p.add_argument(
+        "--failed",
+        action="store_true",
+        help="extract again, from the archive, the pages whose extraction failed (after fixing"
+        " a selector or the extractor); those that now give an article are stored",
     )
     p.set_defaults(func=cmd_reprocess)

@@ -34,6 +34,10 @@ REDIRECT_STATUS = {301, 302, 303, 307, 308}
 ROBOTS_MAX_REDIRECTS = 5  # RFC 9309: follow at least five
 
 
+# A Retry-After beyond a week (a misconfigured server, a date in 2999) is taken as a week.
+MAX_DEFER_S = 7 * 86400
+
+
 def retry_after_seconds(value: str | None, now: float | None = None) -> float | None:
     if not value:
         return None
@@ -272,8 +276,9 @@ class Fetcher:
 
     def _defer(self, host: Host, seconds: float, why: str) -> None:
         """The site asked us to stay away longer than we wait inside a run: every later request
-        to the host this run (and in later tasks of its lane) is deferred, not sent."""
-        until = time.time() + seconds
+        to the host this run (and in later tasks of its lane) is deferred, not sent. At most
+        `MAX_DEFER_S`: a Retry-After in the year 3000 would park its URLs for ever."""
+        until = time.time() + min(seconds, MAX_DEFER_S)
         if host.deferred_until is None or until > host.deferred_until:
             host.deferred_until = until
             host.deferred_reason = f"{why} with Retry-After {int(seconds)} s"
@@ -398,7 +403,7 @@ class Fetcher:
                 wait = retry_after_seconds(hdict.get("retry-after"))
                 if wait is not None and wait > self.retry_after_cap:
                     self._defer(host, wait, f"HTTP {status}")
-                    return self._deferred(result, host, wait)
+                    return self._deferred(result, host, min(wait, MAX_DEFER_S))
                 if attempt < policy.retries:
                     self.stats.retries += 1
                     await asyncio.sleep(self._backoff(attempt, wait))

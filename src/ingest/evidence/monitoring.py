@@ -16,6 +16,7 @@ them as Markdown, HTML, CSV and DOCX. An activity belongs to the period by its e
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -104,8 +105,19 @@ def _rows(db: sqlite_utils.Database, sql: str, params: list[Any] | dict) -> list
     return [dict(zip(cols, r, strict=True)) for r in cur.fetchall()]
 
 
-def build_dossier(db: sqlite_utils.Database, date_from: date, date_to: date) -> Dossier:
-    """The dossier for a period (inclusive), every initiative and topic in report order."""
+def build_dossier(
+    db: sqlite_utils.Database,
+    date_from: date,
+    date_to: date,
+    *,
+    max_articles: int | None = None,
+    check: Callable[[], None] | None = None,
+) -> Dossier:
+    """The dossier for a period (inclusive), every initiative and topic in report order.
+
+    `max_articles` and `check` bound the work as for the evidence report (`build_report`):
+    the web page passes its size limit and a time budget; the command line neither."""
+    step = check or (lambda: None)
     inits = _rows(
         db, "select id, name_vi, name_en, kind, level from initiatives order by rowid", []
     )
@@ -123,10 +135,14 @@ def build_dossier(db: sqlite_utils.Database, date_from: date, date_to: date) -> 
         " where f.activity_id in (select value from json_each(?)) order by f.activity_id, f.id",
         [json.dumps([a["id"] for a in acts])],
     )
+    step()
     by_act: dict[int, list[dict]] = {}
     for f in facts:
         by_act.setdefault(f["activity_id"], []).append(f)
-    report = build_report(db, ReportQuery(date_from, date_to))
+    report = build_report(
+        db, ReportQuery(date_from, date_to), max_articles=max_articles, check=check
+    )
+    step()
     coverage = {s.id: s for s in report.sections}
     dossier = Dossier(date_from, date_to, now_vn().replace(microsecond=0).isoformat())
     ordered = sorted(

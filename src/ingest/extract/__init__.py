@@ -13,7 +13,8 @@ database. docs/extraction.md describes the rules.
   trafilatura's reading checked against ours, what is not the article.
 - `lead`, `published`, `authors`, `byline`, `meta`, `dates`: the sapo, the date (structured vs
   visible), the byline finder and its name tests, metadata and headlines, date strings.
-- `css_select`: the small CSS subset sources.yaml selectors use, compiled to XPath.
+- `ingest.css_select` (in the base layer, so `config` can check the selectors it reads): the
+  small CSS subset sources.yaml selectors use, compiled to XPath.
 - `language`: Vietnamese or English, from the text itself.
 """
 

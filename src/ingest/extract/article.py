@@ -21,6 +21,7 @@ from lxml import etree
 from lxml.html import HtmlElement
 
 from ..config import ExtractOverrides
+from ..css_select import select
 from ..models import Extracted
 from ..text.textnorm import collapse_ws, nfc
 from . import byline
@@ -36,7 +37,6 @@ from .bodytext import (
 )
 from .boilerplate import BOILERPLATE_PHRASES, drop, remove_boilerplate
 from .container import Body, find_body, unwrap_layout_tables
-from .css_select import select
 from .dates import parse_vn_date, to_iso
 from .decode import decode_html, strip_controls, strip_markup_controls
 from .errors import ExtractError

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from lxml import etree
 
-from .css_select import select
+from ..css_select import select
 from .meta import text_of
 from .pageindex import PageIndex, index_page
 

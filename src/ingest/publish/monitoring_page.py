@@ -1,9 +1,12 @@
 """The monitoring dossier from the report page: `/-/report?monitoring=1&from=…&to=…`.
 
-The same `build_dossier` and renderers as `ingest report --monitoring`, run in Datasette's read
-thread on the read-only connection; `&format=md|csv|docx` downloads the other formats. Archive
-links are absolute (this server's own address), so a downloaded dossier still points at the
-archived copies.
+The same `build_dossier` and renderers as `ingest report --monitoring`; `&format=md|csv|docx`
+downloads the other formats. Archive links are absolute (this server's own address), so a
+downloaded dossier still points at the archived copies.
+
+Bounded like the report (`report_budget`): built in a worker process of the report pool
+(`monitoring_job`), within the report's time budget and article limit, answering 503 when
+every worker is busy or the budget ran out and 400 when the period holds too much.
 """
 
 from __future__ import annotations
@@ -14,16 +17,13 @@ from typing import Any
 import sqlite_utils
 from datasette.utils.asgi import Response
 
-from ..evidence.monitoring import build_dossier
-from ..evidence.monitoring_render import (
-    charts_for,
-    render_csv,
-    render_docx,
-    render_html,
-    render_markdown,
-)
-from ..evidence.report import parse_period
+from ..evidence.report import ReportTooLarge, parse_period
+from .monitoring_job import DossierJob, build, run_dossier_job
+from .report_budget import Budget, Busy, Limits, OutOfTime, pool
 from .settings import kb_database_name
+
+RETRY_AFTER_S = 30
+GRACE_S = 10  # beyond the worker's own budget, before the page gives up waiting
 
 CONTENT_TYPES = {
     "html": "text/html; charset=utf-8",
@@ -33,15 +33,18 @@ CONTENT_TYPES = {
 }
 
 
-def _error(message: str) -> Response:
-    return Response.html(
+def _error(message: str, status: int = 400) -> Response:
+    response = Response.html(
         f"<!DOCTYPE html><html lang='vi'><meta charset='utf-8'><p>{escape(message)}</p></html>",
-        status=400,
+        status=status,
     )
+    if status == 503:
+        response.headers["retry-after"] = str(RETRY_AFTER_S)
+    return response
 
 
 async def dossier_response(
-    request: Any, datasette: Any, args: dict[str, str], form: str
+    request: Any, datasette: Any, args: dict[str, str], form: str, limits: Limits | None = None
 ) -> Response:
     fmt = args.get("format") or "html"
     if fmt not in CONTENT_TYPES:
@@ -53,23 +56,40 @@ async def dossier_response(
     db = datasette.get_database(kb_database_name(datasette))
     if "activities" not in await db.table_names():
         return _error("the knowledge base has no activity tables yet (run `ingest activities`)")
+    limits = limits or Limits.from_config(None)
     origin = f"{request.scheme}://{request.host}"
-
-    def link(article_id: int) -> str:
-        return origin + datasette.urls.path(f"/-/archive/{article_id}")
-
-    def build(conn: Any) -> str | bytes:
-        dossier = build_dossier(sqlite_utils.Database(conn), start, end)
-        if fmt == "csv":
-            return render_csv(dossier, link)
-        if fmt == "md":
-            return render_markdown(dossier, None, link)
-        charts = charts_for(dossier)
-        if fmt == "docx":
-            return render_docx(dossier, charts, link)
-        return render_html(dossier, charts, link, nav_html=form)
-
-    body = await db.execute_fn(build)
+    job = DossierJob(
+        db_path=db.path or "",
+        date_from=start,
+        date_to=end,
+        fmt=fmt,
+        archive_prefix=origin + datasette.urls.path("/-/archive/"),
+        nav_html=form,
+        max_articles=limits.max_articles,
+        time_limit_s=limits.time_limit_s,
+    )
+    try:
+        if db.path:
+            body = await pool(limits.concurrency).run(
+                run_dossier_job, job, timeout=limits.time_limit_s + GRACE_S
+            )
+        else:  # an in-memory database has no file for a worker to open
+            budget = Budget(limits.time_limit_s)
+            body = await db.execute_fn(lambda conn: build(sqlite_utils.Database(conn), job, budget))
+    except Busy:
+        return _error(
+            "máy chủ đang lập báo cáo khác, hãy thử lại sau / the server is busy with other"
+            " reports, try again later",
+            503,
+        )
+    except OutOfTime:
+        return _error(
+            "hồ sơ cần quá nhiều thời gian; hãy thu hẹp kỳ báo cáo / the dossier took too long;"
+            " narrow the period",
+            503,
+        )
+    except ReportTooLarge as exc:
+        return _error(str(exc))
     headers = {}
     if fmt != "html":
         name = f"monitoring-{start.isoformat()}-{end.isoformat()}.{fmt}"

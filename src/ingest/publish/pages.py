@@ -34,6 +34,16 @@ STATIC_TYPES = {
 }
 
 
+MAX_ID = 2**63 - 1  # SQLite's largest integer: a larger id names no article
+
+
+def _article_id(request: Any) -> int:
+    value = int(request.url_vars["id"])
+    if value > MAX_ID:
+        raise NotFound(f"Article {value} not found")
+    return value
+
+
 async def static_file(request: Any) -> Response:
     """Serve src/ingest/publish/static: Datasette only serves static dirs of plugin *packages*."""
     name = request.url_vars["path"]
@@ -133,6 +143,7 @@ async def search_page(request: Any, datasette: Any) -> Response:
         counts = await search_rank.tier_counts(
             db, vn_fts_tiers(q), _sql(COUNT_SQL, relevant), relevant
         )
+        page = min(page, max(1, -(-counts.total // SEARCH_PAGE_SIZE)))  # past the last: the last
         offset = (page - 1) * SEARCH_PAGE_SIZE
         ids = await ranked_ids(db, q, relevant, SEARCH_PAGE_SIZE, offset, counts.phrase)
         rows = {r["id"]: r for r in await db.execute(PAGE_SQL, {"ids": json.dumps(ids)})}
@@ -202,7 +213,7 @@ order by 1 desc, 2
 async def article_page(request: Any, datasette: Any) -> Response:
     dbname = kb_database_name(datasette)
     db = datasette.get_database(dbname)
-    article_id = int(request.url_vars["id"])
+    article_id = _article_id(request)
     row = (
         await db.execute(
             """select a.*, s.name as outlet, s.kind as outlet_kind, st.title as story_title,
@@ -309,7 +320,7 @@ async def archive_page(request: Any, datasette: Any) -> Response:
     """The raw HTML as archived: escaped source by default, or a sandboxed, offline render."""
     dbname = kb_database_name(datasette)
     db = datasette.get_database(dbname)
-    article_id = int(request.url_vars["id"])
+    article_id = _article_id(request)
     row = (
         await db.execute(
             "select id, title, url, warc_file, warc_offset, raw_sha256, fetched_at "

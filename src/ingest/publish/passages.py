@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
+from itertools import islice
 from typing import Any
 
 from markupsafe import Markup, escape
@@ -20,6 +21,9 @@ from .search_query import Term, parse_query, phrase_terms
 _WORD = re.compile(r"[^\W_]+")  # as the query language splits words (search_query)
 
 PASSAGE_WIDTH = 240
+# Hits kept per term: enough for a passage and its highlights, and a bound on the work when a
+# term occurs on every line (a one-letter word in a very long text).
+MAX_SPANS_PER_TERM = 1000
 
 
 @lru_cache(maxsize=1024)
@@ -58,7 +62,8 @@ def agrees_with_marks(text: str, span: tuple[int, int], term: Term) -> bool:
 
 
 def _term_spans(text: str, folded: str, term: Term, exact: bool) -> list[tuple[int, int]]:
-    spans = [m.span() for m in _term_pattern(term).finditer(folded)]
+    found = _term_pattern(term).finditer(folded)
+    spans = [m.span() for m in islice(found, MAX_SPANS_PER_TERM)]
     if exact and term.marked:
         agreeing = [sp for sp in spans if agrees_with_marks(text, sp, term)]
         return agreeing or spans  # the marks typed are not in this text: show the folded hits
@@ -112,7 +117,10 @@ def exact_score(text: str, q: str | None, folded: str | None = None) -> int:
     if folded is None or len(folded) != len(text):
         folded = fast_fold(text)
     return sum(
-        any(agrees_with_marks(text, m.span(), t) for m in _term_pattern(t).finditer(folded))
+        any(
+            agrees_with_marks(text, m.span(), t)
+            for m in islice(_term_pattern(t).finditer(folded), MAX_SPANS_PER_TERM)
+        )
         for t in terms
     )
 

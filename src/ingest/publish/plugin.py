@@ -5,8 +5,10 @@ does lives where its job is: the SQL functions in `sql_functions`, the id-list a
 facets and filters in `facets`, the search, article and archive pages in `pages`, the evidence
 report in `report_page`, the canned queries' date parameters in `dates` and their lists of
 values in `query_form`, the CSV exports' BOM, formula guard and name columns in `csv_export`,
-the feeds' titles in `feeds`, cells in `cells`, templates and their values in `templating`,
-the menu in `navigation`, quiet 4xx in `errors`, and the served database's name in `settings`.
+the feeds' titles in `feeds` and their tolerance of control characters in `atom_safe`, cells
+in `cells`, templates and their values in `templating`, the menu in `navigation`, quiet 4xx in
+`errors`, bounded work and clear 4xx for a visitor's mistakes in `guard`, and the served
+database's name in `settings`.
 """
 
 from __future__ import annotations
@@ -16,14 +18,17 @@ from typing import Any
 from datasette import hookimpl
 
 from . import (
+    atom_safe,
     cells,
     csv_export,
     dates,
     errors,
     facets,
     feeds,
+    guard,
     navigation,
     pages,
+    report_budget,
     report_page,
     sql_functions,
     templating,
@@ -31,16 +36,20 @@ from . import (
 )
 
 
-@hookimpl
-def startup(datasette: Any) -> None:
-    """4xx answered without printing a traceback (`errors`)."""
-    errors.quiet_client_errors()
-
-
 @hookimpl(trylast=True)
 def prepare_connection(conn: Any) -> None:
     """trylast, so our escape_fts replaces Datasette's own."""
     sql_functions.register_functions(conn)
+
+
+@hookimpl
+def startup(datasette: Any) -> None:
+    """An error must not hold up other requests: 4xx answered without printing a traceback
+    (`errors`; a rich one took half a second of the event loop), a failed query's cursor
+    closed in its own thread (`guard`). At startup, once Datasette has loaded
+    its own plugins."""
+    errors.quiet_client_errors()
+    guard.close_failed_cursors()
 
 
 @hookimpl
@@ -51,9 +60,27 @@ def register_magic_parameters(datasette: Any) -> list[tuple[str, Any]]:
 
 @hookimpl
 def asgi_wrapper(datasette: Any) -> Any:
-    """CSV downloads with a BOM, formula injection neutralised and names beside id lists
-    (`csv_export`); Atom feeds titled with the initiative's name (`feeds`)."""
-    return lambda app: feeds.wrap(csv_export.wrap(app, datasette), datasette)
+    """Writes refused and SQL threads shared between kinds of request (`guard`), outermost;
+    CSV downloads with a BOM, formula injection neutralised and names beside id lists
+    (`csv_export`); Atom feeds titled with the initiative's name (`feeds`); the report
+    workers shut down when the server stops (`report_budget`)."""
+    gated = guard.wrap(datasette)
+    return lambda app: report_budget.stop_with_server(
+        gated(feeds.wrap(csv_export.wrap(app, datasette), datasette))
+    )
+
+
+@hookimpl(tryfirst=True)
+def handle_exception(datasette: Any, request: Any, exception: BaseException) -> Any:
+    """A visitor's mistake (unknown sort, number out of range, too broad) answers 400 (`guard`)."""
+    return guard.handle_exception(datasette, request, exception)
+
+
+@hookimpl(trylast=True)
+def register_output_renderer(datasette: Any) -> Any:
+    """Atom feeds that tolerate control characters in older rows (`atom_safe`); trylast, so
+    it replaces datasette-atom's renderer, which it calls."""
+    return atom_safe.renderer()
 
 
 @hookimpl
@@ -118,4 +145,5 @@ def register_routes() -> list[tuple[str, Any]]:
         (r"^/-/ingest-static/(?P<path>[A-Za-z0-9_.-]+)$", pages.static_file),
         (r"^/-/report$", report_page.report_page),
         (r"^/-/timeline(?P<format>\.json|\.csv)?$", timeline_page.timeline_page),
+        *guard.ROUTES,  # /-/databases without file paths, no /-/threads
     ]

@@ -12,6 +12,14 @@ a report is built:
   builder and the DOCX writer check it between steps; the request is answered 503;
 - up to `max_articles` for the whole report (400 beyond: narrow the period).
 
+The workers stop with the server. uvicorn ends a SIGTERM by re-raising it, so no `atexit`
+runs and the executor never shuts its workers down; an idle worker holds its own queue open and
+waits for ever, and the fork server and multiprocessing's resource tracker live as long as any
+worker does (and keep the server's stdout open: a `communicate()` or a journal never ends).
+So the pool is shut down when Datasette's lifespan ends (`stop_with_server`), and each worker
+watches the server's process and leaves once it is gone, even after a SIGKILL
+(`_exit_with_server`, checked every `WATCH_S`).
+
 The limits are plugin settings (`plugins: ingest_vn:` in metadata.yml): `report_time_limit_ms`,
 `report_max_articles`, `report_concurrency`.
 """
@@ -19,6 +27,7 @@ The limits are plugin settings (`plugins: ingest_vn:` in metadata.yml): `report_
 from __future__ import annotations
 
 import asyncio
+import os
 import sqlite3
 import threading
 import time
@@ -33,6 +42,7 @@ T = TypeVar("T")
 
 DEFAULTS = {"report_time_limit_ms": 30_000, "report_max_articles": 5000, "report_concurrency": 2}
 PROGRESS_OPCODES = 20_000  # how often SQLite asks whether to stop (cheap at this rate)
+WATCH_S = 0.5  # how often a worker looks whether the server is still there
 
 
 class Busy(RuntimeError):
@@ -81,10 +91,22 @@ class ReportPool:
 
         context = multiprocessing.get_context("forkserver")
         # the fork server imports the report code once; each worker is a fork of it
-        context.set_forkserver_preload(["ingest.publish.report_job"])
+        context.set_forkserver_preload(
+            ["ingest.publish.report_job", "ingest.publish.monitoring_job"]
+        )
         self.concurrency = concurrency
-        self.executor = ProcessPoolExecutor(concurrency, mp_context=context, max_tasks_per_child=1)
+        self.executor = ProcessPoolExecutor(
+            concurrency,
+            mp_context=context,
+            max_tasks_per_child=1,
+            initializer=_exit_with_server,
+            initargs=(os.getpid(),),
+        )
         self.slots = threading.BoundedSemaphore(concurrency)
+
+    def close(self) -> None:
+        """Idle workers leave now, busy ones when their report is done or the server gone."""
+        self.executor.shutdown(wait=False, cancel_futures=True)
 
     async def run(self, fn: Callable[..., T], *args: Any, timeout: float | None = None) -> T:
         """`fn(*args)` in a worker; `Busy` at once when all are in use, `OutOfTime` after
@@ -112,6 +134,56 @@ def pool(concurrency: int) -> ReportPool:
         if concurrency not in _POOLS:
             _POOLS[concurrency] = ReportPool(concurrency)
         return _POOLS[concurrency]
+
+
+def close_pools() -> None:
+    with _POOLS_LOCK:
+        for made in _POOLS.values():
+            made.close()
+        _POOLS.clear()
+
+
+def stop_with_server(app: Callable[..., Any]) -> Callable[..., Any]:
+    """ASGI middleware: the report pools are shut down when the server's lifespan ends."""
+
+    async def wrapped(scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope.get("type") != "lifespan":
+            return await app(scope, receive, send)
+
+        async def receiving() -> dict[str, Any]:
+            message = await receive()
+            if message.get("type") == "lifespan.shutdown":
+                await asyncio.to_thread(close_pools)
+            return message
+
+        return await app(scope, receiving, send)
+
+    return wrapped
+
+
+def _server_gone(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as stat:  # a zombie is gone too
+            return stat.read().rsplit(b")", 1)[1].split()[0] in (b"Z", b"X")
+    except FileNotFoundError:
+        return True
+    except OSError:  # no /proc: ask the kernel whether the pid exists
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return True
+        return False
+
+
+def _exit_with_server(server_pid: int) -> None:
+    """In each worker: leave as soon as the server that made the pool is gone."""
+
+    def watch() -> None:
+        while not _server_gone(server_pid):
+            time.sleep(WATCH_S)
+        os._exit(0)
+
+    threading.Thread(target=watch, name="exit-with-server", daemon=True).start()
 
 
 def open_read_only(path: str, budget: Budget) -> sqlite_utils.Database:

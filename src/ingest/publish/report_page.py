@@ -92,6 +92,7 @@ async def report_page(request: Any, datasette: Any) -> Response:
                 "format": "html" if args.fmt == "preview" else args.fmt,
             },
             f'<p><a href="{escape(path)}">← {escape(LINK_LABEL)}</a></p>',
+            limits,
         )
     job = Job(
         db_path=db.path or "",

@@ -15,6 +15,15 @@ from functools import lru_cache
 
 from ..text.textnorm import fold, modern_tones, nfc
 
+# A query is parsed for every result it highlights: 1,500 words against a long article took a
+# minute. A person's search is a few words; a pasted sentence is under a hundred.
+MAX_QUERY_WORDS = 100
+
+
+class QueryTooLong(OverflowError):
+    """More words than `MAX_QUERY_WORDS` (an OverflowError: SQLite reports it as too big)."""
+
+
 _QUERY_TOKEN = re.compile(r'"([^"]*)"?(\*?)|(\S+)')
 # FTS5's unicode61 tokenizer keeps letters and digits and splits on everything else, "_" too.
 _WORD = re.compile(r"[^\W_]+")
@@ -74,6 +83,7 @@ def parse_query(q: str | None) -> ParsedQuery:
     groups: list[list[tuple[Term, bool]]] = [[]]
     negated: list[Term] = []
     negate_next = False
+    count = 0
     for m in _QUERY_TOKEN.finditer(nfc(q or "")):
         phrase, star, bare = m.group(1), m.group(2), m.group(3)
         if bare is not None:
@@ -98,6 +108,9 @@ def parse_query(q: str | None) -> ParsedQuery:
             typed = words
         term = Term(words, prefix=prefix, negated=neg or negate_next, typed=typed)
         negate_next = False
+        count += len(words)
+        if count > MAX_QUERY_WORDS:
+            raise QueryTooLong(f"query of more than {MAX_QUERY_WORDS} words")
         if term.negated:
             negated.append(term)
         else:

@@ -62,6 +62,7 @@ def datasette_args(
     *,
     host: str = "127.0.0.1",
     metadata: str | Path = METADATA_PATH,
+    immutable: bool = False,
 ) -> list[str]:
     """Arguments after `datasette` to serve the knowledge base read-only.
 
@@ -69,7 +70,11 @@ def datasette_args(
     and dashboards refer to that name. Templates and static files come with the `ingest_vn`
     plugin (installed via the package entry point), so no --template-dir is needed.
     """
-    args = ["serve", str(db_path), "--host", host, "--port", str(port), "--metadata", str(metadata)]
+    # immutable (-i): for a published copy nothing will write to again; a database the nightly
+    # run writes to must be served mutable (read-only all the same: nothing writes through
+    # the site), or its readers would miss the WAL and see a stale or torn file
+    target = ["-i", str(db_path)] if immutable else [str(db_path)]
+    args = ["serve", *target, "--host", host, "--port", str(port), "--metadata", str(metadata)]
     for name, value in SETTINGS.items():
         args += ["--setting", name, _setting_value(value)]
     return args

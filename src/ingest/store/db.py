@@ -278,6 +278,16 @@ def m007_activities(db: sqlite_utils.Database) -> None:
     db.execute("create index idx_activity_stories_activity on activity_stories(activity_id)")
 
 
+@migrations()
+def m008_reliability(db: sqlite_utils.Database) -> None:
+    """Self-healing state (issue 13). `source_runs.canonical_refused`: pages whose
+    rel=canonical was not used as their key (the home page, a section, another article's).
+    `frontier.extract_failures`: how often a page fetched fine but gave no article, so
+    `extract_failed` pages come back on a slow back-off (`next_try`) instead of never."""
+    db.execute("alter table source_runs add column canonical_refused integer default 0")
+    db.execute("alter table frontier add column extract_failures integer default 0")
+
+
 def connect(path: str | Path, *, migrate: bool = True) -> sqlite_utils.Database:
     """Open the knowledge base in WAL mode so Datasette can read while the pipeline writes."""
     path = Path(path)

@@ -17,13 +17,32 @@ from ..clock import now_vn
 from ..config import Source
 from ..crawl.discover import DiscoveryReport
 from ..crawl.lastmod import changed_since, later_date
+from ..crawl.urls import canonicalize
 from ..models import ArticleRecord, Tag
-from ..stages import article_key, classification_summary, content_sha256, published_source
+from ..stages import (
+    ArticleKey,
+    article_key,
+    classification_summary,
+    content_sha256,
+    published_source,
+)
 from .corrections import apply_corrections
 from .db import index_article
 
 QUARANTINE_STATUSES = {401, 403, 404, 410, 451}
 MAX_TRANSIENT_ATTEMPTS = 5
+# A page that was fetched but gave no article is tried again after 3 days, then 6, 12, ...
+# up to 90: slow, because the usual causes (a selector, an extractor gap, a broken page) take
+# days to fix, and a page that never yields costs one request a quarter.
+EXTRACT_RETRY_DAYS = 3
+EXTRACT_RETRY_MAX_DAYS = 90
+
+
+def extract_retry_delay(failures: int) -> timedelta:
+    """How long after its `failures`-th failed extraction a page is due again."""
+    return timedelta(
+        days=min(EXTRACT_RETRY_MAX_DAYS, EXTRACT_RETRY_DAYS * 2 ** max(0, failures - 1))
+    )
 
 
 def _iso(dt: datetime) -> str:
@@ -145,7 +164,8 @@ def record_discovery(
 
 def due_urls(db: sqlite_utils.Database, source: Source, limit: int) -> list[dict]:
     """URLs to fetch now: new ones, failed or quarantined ones whose retry time has come, then
-    up to `max_refetch_per_run` articles whose sitemap or feed date moved past our copy."""
+    up to `max_refetch_per_run` articles whose sitemap or feed date moved past our copy, then
+    as many pages whose extraction failed and whose back-off is over."""
     now = _iso(now_vn())
     cols = "url, found_via, lastmod, published_hint, published_via"
     due = list(
@@ -162,6 +182,15 @@ def due_urls(db: sqlite_utils.Database, source: Source, limit: int) -> list[dict
             f"select {cols} from frontier where source_id = ? and state = 'changed'"
             " order by coalesce(lastmod, '') desc limit ?",
             [source.id, room],
+        )
+    # pages that gave no article, once their back-off is over (after the new and the changed:
+    # they have failed before); rows from before the back-off existed are due once now
+    room = min(limit - len(due), source.politeness.max_refetch_per_run)
+    if room > 0:
+        due += db.query(
+            f"select {cols} from frontier where source_id = ? and state = 'extract_failed'"
+            " and coalesce(next_try, '') <= ? order by coalesce(next_try, ''), first_seen limit ?",
+            [source.id, now, room],
         )
     return due
 
@@ -182,12 +211,70 @@ def _tag_rows(article_id: int, tags: list[Tag], key: str, version: str) -> list[
     ]
 
 
-def save_article(db: sqlite_utils.Database, rec: ArticleRecord, source: Source) -> tuple[int, str]:
-    """Upsert one extracted article with its tags and search entry; returns (id, new|updated|same)."""
+def _claim(db: sqlite_utils.Database, rec: ArticleRecord, source: Source, digest: str) -> str:
+    """The row this page may write: one row per article, whatever the pages claim.
+
+    The key is rel=canonical when plausible (`stages.article_key`). A row already under that
+    key is this page's when the page wrote it before (its frontier entry points at it) or it
+    holds the same text (one article under two URLs); otherwise another article holds it, and
+    two contents never share a row: a canonical key falls back to the fetched URL, and a page
+    taking back its own URL from a page that had claimed it moves that row to the URL it was
+    fetched from."""
+    key = article_key(rec, source)
+    rec.canonical_refused = key.refused
+    holder = _holder(db, key.url, rec.url, digest)
+    if holder is None:
+        return key.url
+    if key.from_canonical:
+        rec.canonical_refused = "another article's, with different content"
+        key = ArticleKey(key.fetched, key.fetched, rec.canonical_refused)
+        holder = _holder(db, key.url, rec.url, digest)
+        if holder is None:
+            return key.url
+    _move_aside(db, holder, key.url)
+    return key.url
+
+
+def _holder(db: sqlite_utils.Database, url: str, page: str, digest: str) -> int | None:
+    """The id of another article stored under `url` (None: free, or this page's own row)."""
+    row = db.execute("select id, content_sha256 from articles where url = ?", [url]).fetchone()
+    if row is None or row[1] == digest:
+        return None
+    mine = db.execute(
+        "select 1 from frontier where url = ? and article_id = ?", [page, row[0]]
+    ).fetchone()
+    return None if mine else row[0]
+
+
+def _move_aside(db: sqlite_utils.Database, article_id: int, url: str) -> None:
+    """Give a row that had claimed another page's URL the URL it was itself fetched from."""
+    own = [
+        canonicalize(u)
+        for (u,) in db.execute(
+            "select url from frontier where article_id = ? order by first_seen", [article_id]
+        ).fetchall()
+    ]
+    taken = {u for (u,) in db.execute("select url from articles where url in (select value"
+                                      " from json_each(?))", [json.dumps(own)]).fetchall()}  # fmt: skip
+    free = [u for u in own if u != url and u not in taken]
+    new_url = free[0] if free else f"{url}#article-{article_id}"  # nowhere to go: keep both
+    db.execute("update articles set url = ? where id = ?", [new_url, article_id])
+
+
+def save_article(
+    db: sqlite_utils.Database, rec: ArticleRecord, source: Source, article_id: int | None = None
+) -> tuple[int, str]:
+    """Upsert one extracted article with its tags and search entry; returns (id, new|updated|same).
+
+    `article_id`: the row this record is known to be (reprocessing one stored article), kept
+    under its URL; otherwise the row is found by the article's key (`_claim`)."""
     ex, res, cls = rec.extracted, rec.fetch, rec.classification
     assert ex is not None and res is not None
-    url = article_key(rec, source)
     digest = content_sha256(ex)
+    if article_id is not None:
+        url = db.execute("select url from articles where id = ?", [article_id]).fetchone()[0]
+    else:
+        url = _claim(db, rec, source, digest)
     now = _iso(now_vn())
     inits, agencies = classification_summary(cls)
     published = ex.published
@@ -334,10 +421,23 @@ def load_batch(db: sqlite_utils.Database, records: list[ArticleRecord], source: 
                 )
                 db.execute("delete from quarantine where url = ?", [rec.url])
             elif res.outcome == "ok":
-                counts["extract_failed"] += 1
                 reason = (rec.extracted.error if rec.extracted else None) or "no article text found"
+                failures = (
+                    db.execute(
+                        "select extract_failures from frontier where url = ?", [rec.url]
+                    ).fetchone()
+                    or [0]
+                )[0] or 0
+                # a retry that fails again is a known failure, not tonight's layout signal
+                counts["extract_retry_failed" if failures else "extract_failed"] += 1
                 _frontier_update(
-                    db, rec.url, state="extract_failed", last_error=reason, next_try=None, **base
+                    db,
+                    rec.url,
+                    state="extract_failed",
+                    last_error=reason,
+                    next_try=_iso(now + extract_retry_delay(failures + 1)),
+                    extract_failures=failures + 1,
+                    **base,
                 )
             elif res.outcome == "not_modified":
                 _frontier_update(db, rec.url, state="not_modified", **base)

@@ -6,7 +6,9 @@ run's counts plus the recent history of the source, and stored where Datasette s
 
 from __future__ import annotations
 
+import errno
 import json
+import sqlite3
 import time
 import uuid
 from collections import Counter
@@ -64,6 +66,8 @@ class SourceRun:
     refused_urls: list[str] = field(default_factory=list)  # "URL (reason)", for the flag
     deferred_why: list[str] = field(default_factory=list)
     crashed: list[str] = field(default_factory=list)
+    canonical_refused: list[str] = field(default_factory=list)  # "URL → canonical (why)"
+    extract_retried: int = 0  # pages retried after a failed extraction that failed again
 
     def add(self, counts: dict[str, int]) -> None:
         """A loaded batch's counts. `failed` is the loader's own count of failed URLs, once
@@ -114,6 +118,10 @@ class SourceRun:
         read off its records."""
         records = list(records)
         self.add({**counts, **layout_counts(records, source)})
+        # pages retried after an earlier failed extraction that failed again: known failures,
+        # kept out of tonight's shares (they would call a healthy source broken)
+        again = counts.get("extract_retry_failed", 0)
+        self.extract_retried += again
         self.requests += requests
         self.max_crawl_delay = source.politeness.max_crawl_delay
         for rec in records:
@@ -122,11 +130,20 @@ class SourceRun:
                 if res is not None and res.error and res.error not in self.deferred_why:
                     self.deferred_why.append(res.error)
                 continue
+            cause = failure_cause(rec)
+            if cause == "extraction failed" and again > 0:
+                again -= 1
+                continue
             self.attempted += 1
-            if cause := failure_cause(rec):
+            if cause:
                 self.causes[cause] += 1
             if res.outcome in ("invalid_url", "unsafe_redirect"):
                 self.refused_urls.append(f"{printable(rec.url, 120)} ({res.error})")
+            if rec.canonical_refused and rec.extracted is not None:
+                canon = printable(rec.extracted.canonical_url or "", 120)
+                self.canonical_refused.append(
+                    f"{printable(rec.url, 120)} → {canon} ({rec.canonical_refused})"
+                )
 
     def crash(self, message: str) -> None:
         """An unexpected failure of this source's discovery or of one of its batches."""
@@ -257,6 +274,13 @@ def health(
             + "; ".join(sr.refused_urls[:NAMED_URLS])
             + (f"; and {more} more" if more > 0 else "")
         )
+    if sr.canonical_refused:
+        n = len(sr.canonical_refused)
+        warn.append(
+            f"rel=canonical not used on {n} page{'s' * (n != 1)}, stored under the fetched URL: "
+            + "; ".join(sr.canonical_refused[:NAMED_URLS])
+            + (f"; and {n - NAMED_URLS} more" if n > NAMED_URLS else "")
+        )
     if sr.crawl_delay and sr.max_crawl_delay is not None and sr.crawl_delay > sr.max_crawl_delay:
         warn.append(
             f"robots.txt asks Crawl-delay {sr.crawl_delay:g} s; honoured at max_crawl_delay"
@@ -331,6 +355,7 @@ def record_source_run(
                 "extract_failed": sr.extract_failed,
                 "dated_from_feed": sr.dated_from_feed,
                 "no_date": sr.missing_date,
+                "canonical_refused": len(sr.canonical_refused),
                 "failure_causes": json.dumps(dict(sr.causes.most_common())) if sr.causes else None,
                 "duration_s": round(sr.duration_s, 3),
                 "status": status,
@@ -502,3 +527,61 @@ def record_unstarted(
             )
     finish_run(db, run_id, now, "failed", {}, 0.0, message)
     return True
+
+
+DISK_FULL_ERRNOS = {errno.ENOSPC, errno.EDQUOT}
+
+
+def is_disk_full(exc: BaseException) -> bool:
+    """No space left, for the archive (ENOSPC, a quota) or for SQLite (SQLITE_FULL)."""
+    if isinstance(exc, OSError) and exc.errno in DISK_FULL_ERRNOS:
+        return True
+    return isinstance(exc, sqlite3.OperationalError) and "database or disk is full" in str(exc)
+
+
+def disk_full_report(db_path: str, run_id: str, exc: BaseException) -> str:
+    """What a run stopped by a full disk wrote, for the person reading the error: the
+    batches it loaded are stored whole (the one being written was rolled back), and the run
+    is `failed` in the ledger; when the disk was too full even for that, it says so (the next
+    run marks it aborted)."""
+    what = f"{type(exc).__name__}: {exc}"
+    head = f"disk full while the run wrote {db_path} or its archive ({what})"
+    try:
+        conn = sqlite3.connect(db_path, timeout=10, isolation_level=None)
+    except sqlite3.Error as err:
+        return f"{head}; the database cannot be opened to say more ({err})"
+    try:
+        row = conn.execute(
+            "select status, started_at, new, updated from runs where id = ?", [run_id]
+        ).fetchone()
+        if row is None:
+            return f"{head}; nothing of this run was stored"
+        status, started, new, updated = row
+        stored = conn.execute(
+            "select count(*) from articles where first_seen >= ?", [started]
+        ).fetchone()[0]
+        if status == "running":
+            try:
+                conn.execute(
+                    "update runs set status = 'failed', finished_at = ?, message = ? where id = ?",
+                    [now_vn().isoformat(), f"run stopped: {what}"[:600], run_id],
+                )
+                status = "failed"
+            except sqlite3.Error:
+                pass
+        ledger = (
+            f"run {run_id} is marked failed in the ledger"
+            if status == "failed"
+            else f"run {run_id} could not even be marked failed (the disk is still full);"
+            " the next run marks it aborted"
+        )
+        return (
+            f"{head}; it stored {stored} new article{'s' * (stored != 1)}"
+            f"{f' and updated {updated}' if updated else ''} before it stopped, each batch"
+            " whole (the one being written was rolled back, nothing is half-written);"
+            f" {ledger}. Free some space and run again: it carries on where it stopped."
+        )
+    except sqlite3.Error as err:
+        return f"{head}; the database cannot be read to say more ({err})"
+    finally:
+        conn.close()

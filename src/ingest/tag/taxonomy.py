@@ -35,6 +35,8 @@ class _Strict(BaseModel):
 
 
 def _check_aliases(values: list[str]) -> list[str]:
+    """Aliases are phrases of words: every spelling must hold a letter. One without (`!!!`,
+    `(.*)`, a lone backslash) matches punctuation in any text and tags it."""
     for v in values:
         if not v.strip():
             raise ValueError("empty alias")
@@ -42,6 +44,13 @@ def _check_aliases(values: list[str]) -> list[str]:
             raise ValueError(f"alias {v!r} has more than {MAX_OPTIONAL_PARTS} [optional] parts")
         if "[" in _OPTIONAL.sub("", v) or "]" in _OPTIONAL.sub("", v):
             raise ValueError(f"alias {v!r} has an unbalanced [ or ]")
+        for spelling in expand_alias(v) or [v]:
+            if not any(c.isalpha() for c in spelling):
+                raise ValueError(
+                    f"alias {v!r} has no letter"
+                    + (f" in its spelling {spelling!r}" if spelling != v.strip() else "")
+                    + " (it would match punctuation or numbers anywhere)"
+                )
     return values
 
 
@@ -224,6 +233,11 @@ class Signal(_Strict):
     alias: str = Field(min_length=1)
     context: bool = True
     weight: float | None = Field(None, ge=0)
+
+    @field_validator("alias")
+    @classmethod
+    def _alias(cls, v: str) -> str:
+        return _check_aliases([v])[0]
 
 
 class Taxonomy(_Strict):

@@ -1,5 +1,8 @@
 """A small CSS-selector → XPath translator for the per-source overrides in sources.yaml.
 
+In the base layer because two stages need it: `config` compiles every selector when it reads
+sources.yaml (a typo fails the file, not a night of pages) and `extract` evaluates them.
+
 lxml's own `cssselect` needs an extra package we do not ship; the overrides only need the simple
 selectors people actually write for news templates: `tag`, `.class`, `#id`, `[attr]`,
 `[attr=v]`, `[attr*=v]`, `[attr^=v]`, `[attr$=v]`, descendant (space) and child (`>`)
