@@ -2,7 +2,7 @@
 
 Registered through the package entry point (`[project.entry-points.datasette]`). What each hook
 does lives where its job is: the SQL functions in `sql_functions`, the id-list facets and
-filters in `facets`, the search, article and archive pages in `pages`, the evidence report in
+filters in `facets`, the table's `?_search=` in `search_ids`, the search, article and archive pages in `pages`, the evidence report in
 `report_page`, the canned queries' date parameters in `dates`, the CSV exports' BOM and
 formula guard in `csv_export`, and the served database's name in `settings`.
 """
@@ -16,7 +16,16 @@ from datasette import hookimpl
 from jinja2 import ChoiceLoader, FileSystemLoader
 from markupsafe import Markup, escape
 
-from . import csv_export, dates, facets, pages, report_page, sql_functions, timeline_page
+from . import (
+    csv_export,
+    dates,
+    facets,
+    pages,
+    report_page,
+    search_ids,
+    sql_functions,
+    timeline_page,
+)
 from .settings import kb_database_name
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
@@ -97,6 +106,13 @@ def register_facet_classes() -> list[type]:
 @hookimpl
 def filters_from_request(request: Any, database: str, table: str, datasette: Any) -> Any:
     return facets.idlist_filters(request, database, table, datasette)
+
+
+@hookimpl(specname="filters_from_request", trylast=True)
+def search_filter(request: Any, database: str, table: str, datasette: Any) -> Any:
+    """`?_search=` in one full-text pass (`search_ids`); trylast, so its search box context
+    comes after Datasette's own filter, which has no `fts_table` for the table."""
+    return search_ids.search_filter(request, database, table, datasette)
 
 
 @hookimpl

@@ -7,6 +7,8 @@ box and the pages all fold, match and cut passages the same way.
   matches the query.
 - ``vn_date_from(d)`` / ``vn_date_to(d)``: the first / last day of a typed date (2023, 2023-11,
   2023-11-11 or 11/11/2023) as ISO, NULL when blank (`dates`).
+- ``vn_search_ids(q [, fts_table])``: the ids matching ``q``, as a JSON array, computed once per
+  query and database state (`search_ids`: the table's ``?_search=`` reads it).
 - ``escape_fts(q)``: replaced by the unranked form of ``vn_fts_query`` so the table search box
   (``?_search=``) finds exactly what the search page finds.
 """
@@ -16,6 +18,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..text.textnorm import fold
+from . import search_ids
 from .dates import sql_date_from, sql_date_to
 from .passages import vn_passage
 from .search_query import vn_fts_query, vn_fts_tiers
@@ -70,4 +73,5 @@ def register_functions(conn: Any) -> None:
     conn.create_function("vn_date_to", 1, sql_date_to, deterministic=True)
     # the table's ?_search= filters and sorts by date: the unranked form, same matches
     conn.create_function("escape_fts", 1, _sql_fts_filter, deterministic=True)
+    search_ids.register(conn)
     conn.execute(f"pragma mmap_size = {MMAP_BYTES}")
