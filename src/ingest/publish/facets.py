@@ -12,6 +12,8 @@ from datasette.database import QueryInterrupted
 from datasette.facets import ArrayFacet
 from datasette.utils import escape_sqlite, path_with_added_args, path_with_removed_args
 
+from . import facet_counts
+
 
 class IdListFacet(ArrayFacet):
     """Facet over a JSON array of ids (articles.initiative_ids / agency_ids), labelled by name.
@@ -75,6 +77,30 @@ class IdListFacet(ArrayFacet):
             f"group by j.value order by count(*) desc, j.value limit {limit}"
         )
 
+    async def _counts(self, config: dict[str, Any], column: str, limit: int) -> list[tuple]:
+        """(value, count) pairs, most first: a link table is counted in memory over the
+        page's ids (`facet_counts`), a JSON column by SQL."""
+        if config.get("link_table"):
+            found = await facet_counts.link_counts(
+                self.ds,
+                self.database,
+                config["link_table"],
+                config.get("link_key", "article_id"),
+                config["link_value"],
+                self.sql,
+                self.params,
+                config.get("pk", "id"),
+            )
+            return found[:limit]
+        rows = await self.ds.execute(
+            self.database,
+            self._count_sql(config, column, limit),
+            self.params,
+            truncate=False,
+            custom_time_limit=self.ds.setting("facet_time_limit_ms"),
+        )
+        return [(r["value"], r["count"]) for r in rows.rows]
+
     async def facet_results(self) -> tuple[list[dict[str, Any]], list[str]]:
         results: list[dict[str, Any]] = []
         timed_out: list[str] = []
@@ -84,21 +110,15 @@ class IdListFacet(ArrayFacet):
             config = source_and_config["config"]
             column = config.get("column") or config["simple"]
             try:
-                rows = await self.ds.execute(
-                    self.database,
-                    self._count_sql(config, column, facet_size + 1),
-                    self.params,
-                    truncate=False,
-                    custom_time_limit=self.ds.setting("facet_time_limit_ms"),
-                )
+                found = await self._counts(config, column, facet_size + 1)
             except QueryInterrupted:
                 timed_out.append(column)
                 continue
             labels = await self._labels(config)
             arg = f"_has_{column}" if config.get("link_table") else f"{column}__arraycontains"
             values = []
-            for row in rows.rows[:facet_size]:
-                value = str(row["value"])
+            for raw, count in found[:facet_size]:
+                value = str(raw)
                 selected = (arg, value) in pairs or (f"{column}__arraycontains", value) in pairs
                 if selected:
                     toggle = path_with_removed_args(
@@ -110,7 +130,7 @@ class IdListFacet(ArrayFacet):
                     {
                         "value": value,
                         "label": labels.get(value, value),
-                        "count": row["count"],
+                        "count": count,
                         "toggle_url": self.ds.absolute_url(self.request, toggle),
                         "selected": selected,
                     }
@@ -124,7 +144,7 @@ class IdListFacet(ArrayFacet):
                     "toggle_url": self.ds.urls.path(
                         path_with_removed_args(self.request, {f"_facet_{self.type}": column})
                     ),
-                    "truncated": len(rows.rows) > facet_size,
+                    "truncated": len(found) > facet_size,
                 }
             )
         return results, timed_out

@@ -19,6 +19,7 @@ from markupsafe import Markup, escape
 from . import (
     csv_export,
     dates,
+    facet_counts,
     facets,
     pages,
     report_page,
@@ -100,7 +101,7 @@ def render_cell(
 
 @hookimpl
 def register_facet_classes() -> list[type]:
-    return [facets.IdListFacet]
+    return [facets.IdListFacet, facet_counts.CountedFacet]
 
 
 @hookimpl

@@ -65,7 +65,7 @@ class _Cache:
 CACHE = _Cache()
 
 
-def _file_state(conn: Any) -> tuple:
+def file_state(conn: Any) -> tuple:
     """The main database file and its write-ahead log, as (path, mtime, size) pairs: any commit
     changes one of them, so a cached id list never outlives the data it was read from. An
     in-memory database has no file: its lists are not cached."""
@@ -90,7 +90,7 @@ def search_ids(conn: Any, q: Any, fts_table: Any = "articles_fts") -> str:
     if not _IDENT.match(table):
         raise ValueError(f"vn_search_ids: not a table name: {table!r}")
     expr = vn_fts_query(None if q is None else str(q), ranked=False)
-    state = _file_state(conn)
+    state = file_state(conn)
     key = (state, table, expr)
     if state and (hit := CACHE.get(key)) is not None:
         return hit
