@@ -24,7 +24,8 @@ that article was the only link between two groups; `ingest stories --rebuild` re
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from datetime import timedelta
 from typing import Any
 
@@ -254,8 +255,13 @@ class StoryAssigner:
 
     def __init__(self, db: sqlite_utils.Database) -> None:
         self.db = db
+        self.expected: list[int] | None = None  # the next batch's articles (`expect`)
         self._tables = False
         self._reset()
+
+    def expect(self, article_ids: Iterable[int]) -> None:
+        """The articles the next `assign_stories(db)` looks at (see `kept_index`)."""
+        self.expected = [int(i) for i in article_ids]
 
     def _reset(self) -> None:
         self.index = StoryIndex()
@@ -441,16 +447,38 @@ class StoryAssigner:
         self._top_sid = max(self._top_sid, src)
 
 
+_KEPT: dict[int, StoryAssigner] = {}
+
+
+@contextmanager
+def kept_index(db: sqlite_utils.Database) -> Iterator[StoryAssigner]:
+    """Within this block, `assign_stories(db)` uses one assigner, so its index is loaded once
+    for all of a run's batches; `expect(ids)` on it limits the next call to those articles
+    (a batch's), else the call looks for every pending article as usual."""
+    assigner = StoryAssigner(db)
+    _KEPT[id(db)] = assigner
+    try:
+        yield assigner
+    finally:
+        _KEPT.pop(id(db), None)
+
+
 def assign_stories(db: sqlite_utils.Database, article_ids: list[int] | None = None) -> dict:
     """Give the listed (new or updated) articles a story, joining existing stories when they match.
 
     `article_ids=None` picks them itself: every article without a story or signature, and every
-    article whose text changed since it was signed (its `content_sha256` differs), so a command
-    can simply call `assign_stories(db)`. Returns counts:
-    {"assigned", "new_stories", "joined", "merged", "stories_touched"}. A caller assigning batch
-    after batch (the nightly flow) keeps one `StoryAssigner` instead, so the index is built once.
+    article whose text changed since it was signed (its `content_sha256` differs), so the flow
+    can simply call `assign_stories(db)` after each batch (inside `kept_index`, only the
+    batch's articles are looked at). Returns counts:
+    {"assigned", "new_stories", "joined", "merged", "stories_touched"}.
     """
-    return StoryAssigner(db).assign(article_ids)
+    kept = _KEPT.get(id(db))
+    if kept is None or kept.db is not db:
+        return StoryAssigner(db).assign(article_ids)
+    if article_ids is None and kept.expected is not None:
+        expected, kept.expected = kept.expected, None
+        return kept.assign(expected, only_pending=True)
+    return kept.assign(article_ids)
 
 
 def _outlet_first(db: sqlite_utils.Database, sid: int, source: str) -> tuple[str, int] | None:
