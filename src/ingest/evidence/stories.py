@@ -432,7 +432,9 @@ class StoryAssigner:
         it was merged into)."""
         top = self.db.execute("select max(id) from stories").fetchone()[0] or 0
         sid = max(top, self._top_sid) + 1
-        self.db["stories"].insert({"id": sid, "title": title, "article_count": 0})
+        self.db.execute(
+            "insert into stories (id, title, article_count) values (?, ?, 0)", [sid, title]
+        )
         self._top_sid = sid
         return sid
 
@@ -513,17 +515,15 @@ def _update_story(db: sqlite_utils.Database, sid: int, count: int, outlets: set[
     title, published = db.execute(
         "select title, published from articles where id = ?", [first_id]
     ).fetchone()
-    db["stories"].upsert(
-        {
-            "id": sid,
-            "title": title,
-            "first_published": published,
-            "first_article_id": first_id,
-            "outlets": json.dumps([source for _, source in firsts]),
-            "outlet_count": len(firsts),
-            "article_count": count,
-        },
-        pk="id",
+    outlet_ids = [source for _, source in firsts]
+    db.execute(
+        "insert into stories (id, title, first_published, first_article_id, outlets,"
+        " outlet_count, article_count) values (?, ?, ?, ?, ?, ?, ?)"
+        " on conflict(id) do update set title = excluded.title,"
+        " first_published = excluded.first_published,"
+        " first_article_id = excluded.first_article_id, outlets = excluded.outlets,"
+        " outlet_count = excluded.outlet_count, article_count = excluded.article_count",
+        [sid, title, published, first_id, json.dumps(outlet_ids), len(outlet_ids), count],
     )
 
 

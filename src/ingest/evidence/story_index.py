@@ -250,9 +250,8 @@ class StoryIndex:
         for run in self._runs:
             lo = np.searchsorted(run.keys, keys, "left")
             hi = np.searchsorted(run.keys, keys, "right")
-            for a, z in zip(lo.tolist(), hi.tolist(), strict=True):
-                if a == z:
-                    continue
+            hit = np.flatnonzero(hi > lo)
+            for a, z in zip(lo[hit].tolist(), hi[hit].tolist(), strict=True):
                 if z - a <= BUCKET_CAP:
                     found.append(run.rows[a:z])
                     continue

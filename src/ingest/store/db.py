@@ -337,6 +337,9 @@ def connect(path: str | Path, *, migrate: bool = True) -> sqlite_utils.Database:
     db.execute("pragma journal_mode = wal")
     db.execute("pragma synchronous = normal")
     db.execute("pragma foreign_keys = on")
+    # 32 MiB of page cache instead of SQLite's 2 MiB: a night's lookups (frontier, stories,
+    # the search index) stay in memory once a knowledge base outgrows a few thousand articles
+    db.execute("pragma cache_size = -32768")
     if migrate:
         migrations.apply(db)
     return db
