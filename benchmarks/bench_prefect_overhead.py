@@ -56,9 +56,8 @@ def direct_night(sources_path: str, db_path: str, publish: bool = False) -> dict
 
 def flow_night(sources_path: str, db_path: str, publish: bool = False) -> dict:
     """The night through the flow, with the settings `ingest run` uses on a local API."""
-    from pipelines.nightly import nightly
-
     from ingest.commands.pipeline import local_run_settings
+    from pipelines.nightly import nightly
 
     with local_run_settings(True):
         state = nightly(
@@ -80,11 +79,13 @@ def ledger_seconds(db_path: str) -> float:
 def in_process(pages: int, pairs: int) -> None:
     from prefect.testing.utilities import prefect_test_harness
 
+    from ingest.commands.pipeline import local_run_settings
     from ingest.testing.generate import GeneratedSite
 
     times: dict[str, list[float]] = {"direct": [], "flow": []}
     with (
         prefect_test_harness(server_startup_timeout=120),
+        local_run_settings(True),
         GeneratedSite(pages) as site,
         tempfile.TemporaryDirectory() as tmp,
     ):
@@ -164,12 +165,24 @@ def whole_demo(pairs: int) -> None:
         return Stats([f(r) for r in rows]).median
 
     print("   where the demo's time goes (medians):")
-    print(f"     before the crawl (interpreter, imports, sample sites) {med(flow, lambda r: r['total'] - r['crawl']):5.2f} s")  # noqa: E501
-    print(f"     Prefect API start-up not hidden by the flow's import   {med(flow, lambda r: r['crawl'] - r['flow']):5.2f} s")  # noqa: E501
-    print(f"     Prefect around the flow function (run start and end)   {med(flow, lambda r: r['flow'] - r['body']):5.2f} s")  # noqa: E501
-    print(f"     the flow function (the night)                          {med(flow, lambda r: r['body']):5.2f} s")  # noqa: E501
-    print(f"       of which task bookkeeping (vs the same night direct) {med(flow, lambda r: r['body']) - med(direct, lambda r: r['body']):5.2f} s")  # noqa: E501
-    print(f"     direct: before the night {med(direct, lambda r: r['total'] - r['body']):5.2f} s, the night {med(direct, lambda r: r['body']):5.2f} s")  # noqa: E501
+    print(
+        f"     before the crawl (interpreter, imports, sample sites) {med(flow, lambda r: r['total'] - r['crawl']):5.2f} s"
+    )  # noqa: E501
+    print(
+        f"     Prefect API start-up not hidden by the flow's import   {med(flow, lambda r: r['crawl'] - r['flow']):5.2f} s"
+    )  # noqa: E501
+    print(
+        f"     Prefect around the flow function (run start and end)   {med(flow, lambda r: r['flow'] - r['body']):5.2f} s"
+    )  # noqa: E501
+    print(
+        f"     the flow function (the night)                          {med(flow, lambda r: r['body']):5.2f} s"
+    )  # noqa: E501
+    print(
+        f"       of which task bookkeeping (vs the same night direct) {med(flow, lambda r: r['body']) - med(direct, lambda r: r['body']):5.2f} s"
+    )  # noqa: E501
+    print(
+        f"     direct: before the night {med(direct, lambda r: r['total'] - r['body']):5.2f} s, the night {med(direct, lambda r: r['body']):5.2f} s"
+    )  # noqa: E501
     ratio = ratio_of_pairs([r["total"] for r in flow], [r["total"] for r in direct])
     print(f"   per-pair ratio demo/direct: {ratio.fmt('', 3)}")
     verdict("   demo whole process / the same work without Prefect", ratio.median, 1.5)

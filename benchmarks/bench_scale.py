@@ -58,7 +58,6 @@ class SiteProcess:
 
 def run_pipeline(pages: int, tmp: Path, tag: str) -> tuple[float, int]:
     """One night over a fresh database; (seconds, peak bytes)."""
-    from ingest.commands.pipeline import local_run_settings
     from pipelines.nightly import nightly
 
     work = tmp / tag
@@ -67,14 +66,13 @@ def run_pipeline(pages: int, tmp: Path, tag: str) -> tuple[float, int]:
         (work / "sources.yaml").write_text(sources_yaml, encoding="utf-8")
         with PeakRSS(skip=lambda p: is_prefect_server(p) or p.pid == site_pid) as mem:
             t0 = time.perf_counter()
-            with local_run_settings(True):
-                state = nightly(
-                    sources_path=str(work / "sources.yaml"),
-                    taxonomy_path=TAXONOMY,
-                    db_path=str(work / "kb.db"),
-                    publish=False,
-                    return_state=True,
-                )
+            state = nightly(
+                sources_path=str(work / "sources.yaml"),
+                taxonomy_path=TAXONOMY,
+                db_path=str(work / "kb.db"),
+                publish=False,
+                return_state=True,
+            )
             elapsed = time.perf_counter() - t0
     assert state.is_completed(), state.message
     conn = sqlite3.connect(work / "kb.db")
@@ -105,10 +103,15 @@ def main() -> None:
 
     from prefect.testing.utilities import prefect_test_harness
 
+    from ingest.commands.pipeline import local_run_settings
     from ingest.testing.samplesites import serve
 
     peaks: dict[int, int] = {}
-    with prefect_test_harness(server_startup_timeout=120), tempfile.TemporaryDirectory() as t:
+    with (
+        prefect_test_harness(server_startup_timeout=120),
+        local_run_settings(True),  # as `ingest run` on its temporary local API
+        tempfile.TemporaryDirectory() as t,
+    ):
         tmp = Path(t)
         with serve(ports={}) as sites:  # warm-up: imports, the flow's first round trips
             (tmp / "warm.yaml").write_text(sites.sources_yaml(), encoding="utf-8")

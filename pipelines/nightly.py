@@ -6,6 +6,10 @@ task per batch of URLs), never one task per article; the lane driver (`pipelines
 decides which task runs next, keeps each host's requests in one lane at a time and does all
 database writes in the flow: a single writer, so tasks can run on threads or on Dask workers
 without sharing a SQLite connection.
+
+Tasks declare no cache policy (`NO_CACHE`): their results are never persisted or reused, and
+Prefect's default policy would hash every task's inputs (an extraction task's are a batch of
+fetched pages) only to compute a key nobody reads.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ from datetime import date
 from typing import Any
 
 from prefect import flow, get_run_logger, task
+from prefect.cache_policies import NO_CACHE
 from prefect.futures import as_completed
 from prefect.states import Completed, Failed
 from prefect.task_runners import ThreadPoolTaskRunner
@@ -24,7 +29,7 @@ from pipelines.lanes import THREAD_WORKERS, first_finished
 from pipelines.night import night
 
 
-@task(name="discover-source", task_run_name="discover-{source.id}")
+@task(name="discover-source", task_run_name="discover-{source.id}", cache_policy=NO_CACHE)
 def discover_source(
     source,
     settings: stages.RunSettings,
@@ -41,12 +46,12 @@ def discover_source(
     )  # fmt: skip
 
 
-@task(name="fetch-batch", task_run_name="fetch-{source.id}-{batch_no}")
+@task(name="fetch-batch", task_run_name="fetch-{source.id}-{batch_no}", cache_policy=NO_CACHE)
 def fetch_batch(source, found, settings: stages.RunSettings, hosts: dict, batch_no: int):
     return stages.fetch_batch(source, found, settings, hosts)
 
 
-@task(name="extract-batch", task_run_name="extract-{source.id}-{batch_no}")
+@task(name="extract-batch", task_run_name="extract-{source.id}-{batch_no}", cache_policy=NO_CACHE)
 def extract_batch(source, fetched, settings: stages.RunSettings, batch_no: int):
     return stages.extract_batch(source, fetched, settings)
 
