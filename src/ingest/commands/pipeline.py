@@ -99,12 +99,17 @@ class PrefectAPI:
     whether the API is the temporary local one (which stops with this process)."""
 
     def __init__(self, timeout: float) -> None:
+        import contextvars
         import threading
 
         self.timeout = timeout
         self._done = threading.Event()
         self._outcome: tuple[str | None, bool] = (None, False)
-        self._thread = threading.Thread(target=self._start, name="prefect-api", daemon=True)
+        # the caller's context: Prefect keeps its settings (PREFECT_API_URL) in a context variable
+        context = contextvars.copy_context()
+        self._thread = threading.Thread(
+            target=context.run, args=(self._start,), name="prefect-api", daemon=True
+        )
         self._thread.start()
 
     def _start(self) -> None:

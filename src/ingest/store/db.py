@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Iterable
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import sqlite_utils
 from sqlite_utils.migrations import Migrations
 
@@ -352,7 +354,38 @@ def folded_document(title: str, lead: str, text: str) -> str:
 
 def folded_fields(title: str | None, lead: str | None, text: str | None) -> tuple[str, str, str]:
     """Title, lead and text folded one character for one (what the index holds)."""
-    return tuple(fast_fold(nfc(v or "")) for v in (title, lead, text))  # type: ignore[return-value]
+    a, b, c = fold_many([title or "", lead or "", text or ""])
+    return a, b, c
+
+
+_TABLE_SIZE = 0x2000  # Latin, Vietnamese, Greek, Cyrillic...: everything else is looked up
+
+
+@lru_cache(maxsize=1)
+def _fold_table() -> np.ndarray:
+    return np.array([ord(fast_fold(chr(c))) for c in range(_TABLE_SIZE)], dtype=np.uint32)
+
+
+def fold_many(texts: list[str]) -> list[str]:
+    """`fast_fold(nfc(t))` of every text, as one array lookup over all of them.
+
+    `str.translate` with a mapping costs ~70 ns a character on non-ASCII text (a dictionary
+    lookup each): folding 100,000 articles for the index took longer than indexing them. Here
+    the texts are joined, read as UTF-32 code points, mapped through a table of
+    `fast_fold`'s own answers for the first 8,192 code points (the rare others are asked one by
+    one), and split again: the same characters, ~10x faster.
+    """
+    normal = [nfc(t) for t in texts]
+    if any("\x00" in t for t in normal):  # the separator: not in stored text (control chars
+        return [fast_fold(t) for t in normal]  # are removed at extraction), but be exact
+    codes = np.frombuffer("\x00".join(normal).encode("utf-32-le"), dtype="<u4")
+    table = _fold_table()
+    out = np.take(table, codes, mode="clip")  # the rare ones are answered below
+    rare = codes >= _TABLE_SIZE
+    if rare.any():
+        for code in np.unique(codes[rare]).tolist():
+            out[codes == code] = ord(fast_fold(chr(code)))
+    return out.astype("<u4").tobytes().decode("utf-32-le").split("\x00")
 
 
 def index_article(db: sqlite_utils.Database, article_id: int, row: dict[str, Any]) -> None:
@@ -388,11 +421,13 @@ def rebuild_search_index(db: sqlite_utils.Database) -> int:
     fills the index (FTS5's own bulk path), in the caller's transaction. Returns the count."""
     db.execute(f"delete from {FOLDED_TABLE}")
     db.execute(f"insert into {FTS_TABLE} ({FTS_TABLE}) values ('delete-all')")
-    articles = db.conn.execute("select id, title, lead, text from articles")  # streamed
-    db.conn.executemany(
-        f"insert into {FOLDED_TABLE} (id, title, lead, text) values (?, ?, ?, ?)",
-        ((r[0], *folded_fields(r[1], r[2], r[3])) for r in articles),
-    )
+    articles = db.conn.execute("select id, title, lead, text from articles")
+    while rows := articles.fetchmany(2000):  # streamed, folded 2,000 at a time
+        folded = fold_many([v or "" for r in rows for v in r[1:]])
+        db.conn.executemany(
+            f"insert into {FOLDED_TABLE} (id, title, lead, text) values (?, ?, ?, ?)",
+            ((r[0], *folded[3 * i : 3 * i + 3]) for i, r in enumerate(rows)),
+        )
     db.execute(
         f"insert into {FTS_TABLE} (rowid, title, lead, text)"
         f" select id, title, lead, text from {FOLDED_TABLE}"
