@@ -5,6 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml constraints.txt | cksum | cut -d' ' -f1)
 DB ?= data/kb.db
 PORT ?= 8001
+SITES_PORT ?= 8101
 
 .DEFAULT_GOAL := help
 .PHONY: help install demo test test-all lint format run serve eval bench browser office clean
@@ -12,17 +13,29 @@ PORT ?= 8001
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  make %-10s %s\n", $$1, $$2}'
 
+# pip's own output goes to $(INSTALL_LOG); the terminal gets one line per step with its time,
+# and the end of the log when a step fails.
+INSTALL_LOG := $(VENV)/install.log
+
 $(STAMP): pyproject.toml constraints.txt
 	@command -v $(PY) >/dev/null || { echo "need $(PY) (Python 3.11)"; exit 1; }
-	test -x $(BIN)/python || $(PY) -m venv $(VENV)
-	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -q -c constraints.txt -e '.[dev]'
-	rm -f $(VENV)/.installed-*; touch $(STAMP)
+	@set -e; t0=$$(date +%s); mkdir -p $(VENV); : > $(INSTALL_LOG); \
+	step() { s=$$(date +%s); printf 'install: %s ... ' "$$1"; shift; \
+	  if "$$@" >>$(INSTALL_LOG) 2>&1; then echo "done ($$(( $$(date +%s) - s )) s)"; \
+	  else echo "FAILED; the end of $(INSTALL_LOG):"; tail -n 30 $(INSTALL_LOG); exit 1; fi; }; \
+	echo "install: $(VENV) with the $$(grep -c '==' constraints.txt) pinned packages of constraints.txt" \
+	  "(1-3 minutes with a warm pip cache, longer from scratch; pip's log: $(INSTALL_LOG))"; \
+	test -x $(BIN)/python || step "creating the virtualenv with $(PY)" $(PY) -m venv $(VENV); \
+	step "upgrading pip" $(BIN)/python -m pip install -q --upgrade pip; \
+	step "installing the package and its dependencies (the long step)" \
+	  $(BIN)/python -m pip install -q -c constraints.txt -e '.[dev]'; \
+	rm -f $(VENV)/.installed-*; touch $(STAMP); \
+	echo "install: finished in $$(( $$(date +%s) - t0 )) s; try 'make demo'"
 
 install: $(STAMP) ## create .venv and install the pinned dependencies
 
-demo: $(STAMP) ## crawl the bundled sample sites on loopback with the nightly flow, then serve Datasette on :8001
-	$(BIN)/ingest demo --db $(DB) --port $(PORT)
+demo: $(STAMP) ## crawl the bundled sample sites (ports SITES_PORT.., 0 = free) with the nightly flow, then serve Datasette on PORT
+	$(BIN)/ingest demo --db $(DB) --port $(PORT) --sites-port $(SITES_PORT)
 
 test: $(STAMP) browser office ## run the test suite (what CI runs)
 	$(BIN)/ruff check .

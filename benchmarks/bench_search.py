@@ -230,6 +230,35 @@ def p95(values: list[float]) -> float:
     return v[min(len(v) - 1, int(round(0.95 * (len(v) - 1))))]
 
 
+async def time_request(ds, path: str, repeat: int) -> tuple[float, float, int]:
+    """(median ms, p95 ms, HTTP status) of `repeat` requests through Datasette's client (the
+    timing loop bench_researchers shares)."""
+    timings = []
+    status = 0
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        response = await ds.client.get(path)
+        timings.append((time.perf_counter() - t0) * 1000)
+        status = response.status_code
+    return statistics.median(timings), p95(timings), status
+
+
+def ensure_db(db: Path, articles: int) -> None:
+    """Build the synthetic database at `db`, unless one of that size is already there."""
+    existing = 0
+    if db.exists():
+        existing = sqlite3.connect(db).execute("select count(*) from articles").fetchone()[0]
+    if existing != articles:
+        for suffix in ("", "-wal", "-shm"):
+            Path(str(db) + suffix).unlink(missing_ok=True)
+        db.parent.mkdir(parents=True, exist_ok=True)
+        t0 = time.perf_counter()
+        build(db, articles)
+        print(f"built {articles:,} articles in {time.perf_counter() - t0:.1f} s: {db}")
+    else:
+        print(f"reusing {db} ({existing:,} articles)")
+
+
 def plain_copy(ours: Path, dest: Path) -> float:
     """The peer database: our articles with sqlite-utils' own FTS; returns enable_fts seconds."""
     import sqlite_utils
@@ -292,17 +321,7 @@ def main() -> None:
     n = args.articles or (10_000 if quick() else 100_000)
     rounds = args.rounds or (2 if quick() else 3)
     args.db.parent.mkdir(parents=True, exist_ok=True)
-    existing = 0
-    if args.db.exists():
-        existing = sqlite3.connect(args.db).execute("select count(*) from articles").fetchone()[0]
-    if existing != n:
-        for suffix in ("", "-wal", "-shm"):
-            Path(str(args.db) + suffix).unlink(missing_ok=True)
-        t0 = time.perf_counter()
-        build(args.db, n)
-        print(f"built {n:,} articles in {time.perf_counter() - t0:.1f} s: {args.db}")
-    else:
-        print(f"reusing {args.db} ({existing:,} articles)")
+    ensure_db(args.db, n)
     connect(args.db).conn.close()  # migrations applied (an older build is migrated here)
     plain_db = args.db.parent / "plain" / "kb.db"  # served as "kb" too
     plain_db.parent.mkdir(exist_ok=True)

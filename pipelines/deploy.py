@@ -16,9 +16,10 @@ next one; the writer lock (`ingest.store.lock`) is the last line of defence if t
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from prefect.schedules import Cron
+if TYPE_CHECKING:  # Prefect is imported when a schedule is built, not for `ingest --help`
+    from prefect.schedules import Cron
 
 DEFAULT_CRON = "0 2 * * *"
 DEFAULT_TZ = "Asia/Ho_Chi_Minh"
@@ -32,6 +33,7 @@ DESCRIPTION = (
 def nightly_schedule(cron: str = DEFAULT_CRON, tz: str = DEFAULT_TZ) -> Cron:
     """The nightly cron in Hanoi time; validated here so a typo fails before anything starts."""
     from prefect.client.schemas.schedules import CronSchedule
+    from prefect.schedules import Cron
     from pydantic import ValidationError
 
     try:

@@ -71,6 +71,7 @@ def night(
         status, message, totals = ledger.finish(
             db, broken, warnings, problems, time.monotonic() - t0
         )
+        db.conn.execute("pragma wal_checkpoint(TRUNCATE)")  # kb.db alone is the database
         db.conn.close()
     return ledger.run_id, status, message, totals
 

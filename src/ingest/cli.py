@@ -7,8 +7,6 @@ import importlib
 import os
 import sys
 
-from .config import ConfigError
-
 # Each module exposes `register(subparsers)` and sets `func` on the parsers it adds.
 COMMAND_MODULES = (
     "ingest.commands.pipeline",  # run, demo, serve, reprocess, backfill, schedule
@@ -40,12 +38,16 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         return int(args.func(args) or 0)
-    except ConfigError as exc:
-        print(f"configuration error: {exc}", file=sys.stderr)
-        return 2
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+    except Exception as exc:
+        from .config import ConfigError  # not at the top: pydantic costs ~0.1 s of every --help
+
+        if isinstance(exc, ConfigError):
+            print(f"configuration error: {exc}", file=sys.stderr)
+            return 2
+        raise
 
 
 if __name__ == "__main__":

@@ -10,18 +10,15 @@ from __future__ import annotations
 
 import os
 import socket
-import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 from datasette_fixtures import build_kb
 
-from ingest.publish.settings import datasette_args
+from ingest.testing.report_load import served
 
 pytestmark = pytest.mark.browser
 
@@ -61,31 +58,8 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """`datasette serve` with exactly the command line `ingest serve` uses."""
     _require_browser()
     db = build_kb(tmp_path_factory.mktemp("browser") / "kb.db")
-    port = _free_port()
-    log = (tmp_path_factory.getbasetemp() / "datasette.log").open("w")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "datasette", *datasette_args(db, port)],
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(100):
-            try:
-                if httpx.get(f"{base}/-/versions.json", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if proc.poll() is not None:
-                raise RuntimeError(f"datasette exited with {proc.returncode}")
-            time.sleep(0.2)
-        else:
-            raise RuntimeError("datasette did not start")
+    with served(db, tmp_path_factory.getbasetemp() / "datasette.log") as (base, _):
         yield base
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
-        log.close()
 
 
 @pytest.fixture(scope="module")
@@ -174,15 +148,24 @@ def test_crawled_script_never_runs(browser: Any, server: str) -> None:
 
 
 def test_dashboard_renders_charts(browser: Any, server: str) -> None:
+    # issue 16: the nightly chart moved to the operations dashboard (one date meaning per filter)
     page, errors = visit(
         browser,
         server + "/-/dashboards/tong-quan",
-        "dashboard",
-        wait_for="#chart-new-per-night.vega-embed",
+        "dashboard-fixture",
+        wait_for="#chart-coverage-per-year.vega-embed",
     )
     page.wait_for_function("document.querySelectorAll('.vega-embed').length >= 4", timeout=15_000)
     assert page.locator("#chart-relevant-total").inner_text().strip() == "6"
-    page.screenshot(path=str(SCREENSHOTS / "dashboard.png"), full_page=True)
+    page.screenshot(path=str(SCREENSHOTS / "dashboard-fixture.png"), full_page=True)
+    assert errors == []
+    page.close()
+    page, errors = visit(
+        browser,
+        server + "/-/dashboards/van-hanh",
+        "operations",
+        wait_for="#chart-new-per-night.vega-embed",
+    )
     assert errors == []
     page.close()
 
@@ -196,20 +179,7 @@ def test_sample_database_pages(browser: Any, sample_db: Path, tmp_path_factory: 
         "select article_id from article_initiatives group by 1 order by count(*) desc limit 1"
     ).fetchone()[0]
     conn.close()
-    port = _free_port()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "datasette", *datasette_args(sample_db, port)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(100):
-            try:
-                if httpx.get(f"{base}/-/versions.json", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                time.sleep(0.2)
+    with served(sample_db) as (base, _):
         page, errors = visit(browser, f"{base}/-/article/{article_id}", "sample-article")
         assert page.locator("mark.evidence").count() >= 1
         page.close()
@@ -228,9 +198,6 @@ def test_sample_database_pages(browser: Any, sample_db: Path, tmp_path_factory: 
         page.screenshot(path=str(SCREENSHOTS / "sample-dashboard.png"), full_page=True)
         page.close()
         assert errors + more + dash == []
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
 
 
 def test_missing_browser_skips_unless_required(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -6,18 +6,14 @@ REQUIRE_BROWSER is set)."""
 
 from __future__ import annotations
 
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
-from test_browser import CHROMIUM, CHROMIUM_ARGS, SCREENSHOTS, _free_port, _require_browser, visit
+from test_browser import CHROMIUM, CHROMIUM_ARGS, SCREENSHOTS, _require_browser, visit
 
-from ingest.publish.settings import datasette_args
+from ingest.testing.report_load import served
 
 pytestmark = pytest.mark.browser
 
@@ -25,31 +21,8 @@ pytestmark = pytest.mark.browser
 @pytest.fixture(scope="module")
 def server(sample_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     _require_browser()
-    port = _free_port()
-    log = (tmp_path_factory.getbasetemp() / "datasette-timeline.log").open("w")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "datasette", *datasette_args(sample_db, port)],
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(100):
-            try:
-                if httpx.get(f"{base}/-/versions.json", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if proc.poll() is not None:
-                raise RuntimeError(f"datasette exited with {proc.returncode}")
-            time.sleep(0.2)
-        else:
-            raise RuntimeError("datasette did not start")
+    with served(sample_db, tmp_path_factory.getbasetemp() / "datasette-timeline.log") as (base, _):
         yield base
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
-        log.close()
 
 
 @pytest.fixture(scope="module")

@@ -224,3 +224,37 @@ def test_outlet_year_agency_newest_and_stories(
             "group by story_id having count(distinct source_id) >= 2"
         )
     }
+
+
+def test_run_ledger_says_ok_for_healthy_sources(
+    sample_client: SyncClient, conn: sqlite3.Connection
+) -> None:
+    """The ledger stores no flag for a healthy source (health is NULL): the query says ok."""
+    assert {r[0] for r in conn.execute("select health from source_runs")} == {None}
+    rows = sample_client.json("/kb/run_ledger.json?_shape=array")
+    assert rows and {r["health"] for r in rows} == {"ok"}
+    assert list(rows[0])[:2] == ["health", "error_summary"]
+
+
+def test_yearly_charts_count_every_relevant_article_once(
+    sample_client: SyncClient, conn: sqlite3.Connection
+) -> None:
+    from urllib.parse import quote
+
+    from datasette_dashboards import replace_opts_in_query
+
+    from ingest.publish.settings import load_metadata
+
+    charts = load_metadata()["plugins"]["datasette-dashboards"]["tong-quan"]["charts"]
+    sql = replace_opts_in_query(charts["coverage-per-year"]["query"], {})
+    rows = sample_client.json(f"/kb.json?_shape=array&sql={quote(sql)}")
+    per_year = {}
+    for r in rows:
+        per_year[r["year"]] = per_year.get(r["year"], 0) + r["articles"]
+    expected = dict(
+        conn.execute(
+            "select cast(published_year as text), count(*) from articles"
+            " where relevant = 1 and published_year is not null group by 1"
+        ).fetchall()
+    )
+    assert per_year == expected

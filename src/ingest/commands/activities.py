@@ -86,6 +86,8 @@ def cmd_eval(args: argparse.Namespace) -> int:
     from ..evidence.activities import lexicon
     from ..evidence.venues import GazetteerError, load_gazetteer
     from ..quality.activities import (
+        DEFAULT_FLOORS,
+        DEFAULT_SET,
         LabelledSetError,
         below_floors,
         check_sample_sites,
@@ -96,6 +98,8 @@ def cmd_eval(args: argparse.Namespace) -> int:
     )
     from ..tag.taxonomy import load_taxonomy
 
+    args.set_path = DEFAULT_SET if args.set_path is None else args.set_path
+    args.floors = DEFAULT_FLOORS if args.floors is None else args.floors
     try:
         taxonomy = load_taxonomy(args.taxonomy)
         lex = lexicon(taxonomy, load_gazetteer(args.gazetteer))
@@ -134,8 +138,6 @@ def cmd_eval(args: argparse.Namespace) -> int:
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    from ..quality.activities import DEFAULT_FLOORS, DEFAULT_SET
-
     p = sub.add_parser(
         "activities",
         help="recompute the activity timeline for stories that changed",
@@ -151,10 +153,12 @@ def register(sub: argparse._SubParsersAction) -> None:
         "eval-activities",
         help="precision and recall of the activity rules per field (labelled set, sample sites)",
     )
-    e.add_argument("--set", dest="set_path", type=Path, default=DEFAULT_SET)
+    # None = quality.activities' DEFAULT_SET / DEFAULT_FLOORS, resolved when the command runs
+    # (importing the evaluation for `ingest --help` costs most of a second)
+    e.add_argument("--set", dest="set_path", type=Path, default=None, help="eval/activities.jsonl")
     e.add_argument("--heldout", type=Path, default=DEFAULT_HELDOUT)
     e.add_argument("--taxonomy", default=str(REPO_ROOT / "taxonomy.yaml"))
     e.add_argument("--gazetteer", default=None)
-    e.add_argument("--floors", type=Path, default=DEFAULT_FLOORS)
+    e.add_argument("--floors", type=Path, default=None, help="quality/activities_floors.json")
     e.add_argument("--verbose", "-v", action="store_true", help="list every miss")
     e.set_defaults(func=cmd_eval)

@@ -7,29 +7,15 @@ import json
 import sys
 from collections.abc import Iterator
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
-from ..models import Classification, Tag
-from ..quality.tagging import (
-    DEFAULT_FLOORS,
-    DEFAULT_SET,
-    DEV_SET,
-    TUNED_GRID,
-    LabelledSet,
-    Report,
-    below_floors,
-    cross_validate,
-    default_sets,
-    evaluate,
-    format_labels,
-    format_report,
-    format_table,
-    load_floors,
-    load_set,
-    samplesite_items,
-)
-from ..tag.classify import classify
-from ..tag.taxonomy import default_taxonomy_path, load_taxonomy
+if TYPE_CHECKING:  # imported where used: `ingest --help` must not load the tagger
+    from ..models import Classification, Tag
+    from ..quality.tagging import LabelledSet, Report
+
+# The defaults of quality.tagging (DEFAULT_FLOORS, DEV_SET), named here for the help text only.
+FLOORS_HELP = "quality/tagging_floors.json"
+DEV_HELP = "../shared/tagging-dev/dev.jsonl"
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -64,7 +50,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="score only this labelled file, in full (either labelled-set format)",
     )
     e.add_argument("--taxonomy", type=Path, default=None)
-    e.add_argument("--floors", type=Path, default=DEFAULT_FLOORS)
+    e.add_argument("--floors", type=Path, default=None, help=f"floors file (default {FLOORS_HELP})")
     e.add_argument("--quiet", action="store_true", help="do not list individual errors")
     e.add_argument(
         "--samplesites",
@@ -81,8 +67,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     e.add_argument(
         "--dev",
         type=Path,
-        default=DEV_SET,
-        help="the development set (default ../shared/tagging-dev/dev.jsonl, skipped if absent)",
+        default=None,
+        help=f"the development set (default {DEV_HELP}, skipped if absent)",
     )
     e.add_argument("--folds", type=int, default=5, help="k for the cross-validation (default 5)")
     e.set_defaults(func=run_eval)
@@ -116,6 +102,9 @@ def _lines(stream: IO[str]) -> Iterator[tuple[int, str]]:
 
 
 def run_classify(args: argparse.Namespace) -> int:
+    from ..tag.classify import classify
+    from ..tag.taxonomy import default_taxonomy_path, load_taxonomy
+
     taxonomy = load_taxonomy(args.taxonomy or default_taxonomy_path())
     stream = sys.stdin if args.file == "-" else open(args.file, encoding="utf-8")  # noqa: SIM115
     bad = 0
@@ -144,6 +133,8 @@ def run_classify(args: argparse.Namespace) -> int:
 
 
 def _one_set(args: argparse.Namespace) -> LabelledSet:
+    from ..quality.tagging import DEFAULT_SET, LabelledSet, load_set, samplesite_items
+
     if args.samplesites:
         return LabelledSet("samplesites", "second", samplesite_items())
     path = Path(args.set_path)
@@ -152,6 +143,8 @@ def _one_set(args: argparse.Namespace) -> LabelledSet:
 
 
 def _check_floors(args: argparse.Namespace, scored: dict[str, Report]) -> int:
+    from ..quality.tagging import below_floors, load_floors
+
     if not args.floors or not Path(args.floors).exists():
         return 0
     try:
@@ -172,6 +165,21 @@ def _check_floors(args: argparse.Namespace, scored: dict[str, Report]) -> int:
 
 
 def run_eval(args: argparse.Namespace) -> int:
+    from ..quality.tagging import (
+        DEFAULT_FLOORS,
+        DEV_SET,
+        TUNED_GRID,
+        cross_validate,
+        default_sets,
+        evaluate,
+        format_labels,
+        format_report,
+        format_table,
+    )
+    from ..tag.taxonomy import default_taxonomy_path, load_taxonomy
+
+    args.floors = DEFAULT_FLOORS if args.floors is None else args.floors
+    args.dev = DEV_SET if args.dev is None else args.dev
     taxonomy = load_taxonomy(args.taxonomy or default_taxonomy_path())
     if args.samplesites or args.set_path is not None:
         one = _one_set(args)

@@ -7,8 +7,10 @@ import json
 import sys
 import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from ..config import ExtractOverrides
+if TYPE_CHECKING:
+    from ..config import ExtractOverrides
 
 DEFAULT_SOURCES = Path("sources.yaml")  # relative to the working directory, like other commands
 

@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import sqlite3
 import sys
 from pathlib import Path
 
 DEFAULT_DB = "data/kb.db"
+_CONTROL = re.compile(r"[\x00-\x09\x0b-\x1f\x7f-\x9f]")
 HEALTH_COLUMNS = (
     "source_id",
     "status",
@@ -79,12 +81,36 @@ def latest_health(db_path: str | Path) -> tuple[dict, list[dict]]:
         conn.close()
 
 
+def _cell(row: dict, column: str) -> str:
+    """A healthy source's `health` is stored as NULL (no flag raised): the on-call reader
+    should see `ok` there, not a blank that looks like a missing value."""
+    value = row.get(column)
+    if column == "health" and value is None:
+        return "ok" if row.get("status") in (None, "ok") else ""
+    return "" if value is None else str(value)
+
+
 def format_table(rows: list[dict], columns: tuple[str, ...] = HEALTH_COLUMNS) -> str:
-    cells = [[("" if r.get(c) is None else str(r.get(c))) for c in columns] for r in rows]
+    cells = [[_cell(r, c) for c in columns] for r in rows]
     widths = [max([len(c), *(len(row[i]) for row in cells)]) for i, c in enumerate(columns)]
     lines = ["  ".join(c.ljust(w) for c, w in zip(columns, widths, strict=True))]
     lines += ["  ".join(v.ljust(w) for v, w in zip(row, widths, strict=True)) for row in cells]
     return "\n".join(line.rstrip() for line in lines)
+
+
+def format_errors(rows: list[dict], per_source: int = 5) -> str:
+    """Each source's error summary (the first lines of `source_runs.error_summary`)."""
+    lines = []
+    for r in rows:
+        text = _CONTROL.sub("", r.get("error_summary") or "")  # no terminal escapes from a site
+        errors = [e for e in text.splitlines() if e.strip()]
+        if not errors:
+            continue
+        lines.append(f"{r['source_id']}: {len(errors)} error(s)")
+        lines += [f"  {e}" for e in errors[:per_source]]
+        if len(errors) > per_source:
+            lines.append(f"  … {len(errors) - per_source} more (see source_runs.error_summary)")
+    return ("errors:\n" + "\n".join("  " + line for line in lines)) if lines else ""
 
 
 def cmd_health(args: argparse.Namespace) -> int:
@@ -105,6 +131,9 @@ def cmd_health(args: argparse.Namespace) -> int:
         + (f" — {run['message']}" if run.get("message") else "")
     )
     print(format_table(rows))
+    errors = format_errors(rows)
+    if errors:
+        print(errors)
     return 0 if all(r["status"] == "ok" for r in rows) and run["status"] == "ok" else 1
 
 

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import argparse
 import os
+import socket
 import sqlite3
 import subprocess
 import sys
 import time
 from datetime import date
 from pathlib import Path
-
-from ..config import ConfigError, load_sources
 
 DEFAULT_DB = "data/kb.db"
 
@@ -36,6 +35,7 @@ def _prefect_timeout(p: argparse.ArgumentParser) -> None:
 
 def validate(sources: str, taxonomy: str) -> None:
     """Fail on a broken config before Prefect, the network or the database are touched."""
+    from ..config import load_sources
     from ..tag.taxonomy import load_taxonomy
 
     load_sources(sources)
@@ -148,6 +148,7 @@ def local_run_settings(local: bool):
 def record_failed_start(args: argparse.Namespace, sources_path: str, run_id: str, message: str):
     """Put a run that never reached its first stage in the ledger, so `ingest health` and the
     run-ledger chart show the lost night (best effort: never raises)."""
+    from ..config import load_sources
     from ..store import db as kbdb
     from ..store.lock import WriterLock
     from ..store.runs import record_unstarted
@@ -173,6 +174,7 @@ def run_flow(
     since: date | None = None,
     sources_path: str | None = None,
 ) -> int:
+    from ..config import ConfigError
     from ..store.lock import RunLocked
     from ..store.runs import new_run_id
 
@@ -257,6 +259,34 @@ def datasette_command(db: str, port: int, host: str = "127.0.0.1") -> list[str]:
     return [sys.executable, "-m", "datasette", *datasette_args(db, port, host=host)]
 
 
+def busy_port(host: str, port: int) -> str | None:
+    """Why `host:port` cannot be served on, or None when it is free.
+
+    Checked before anything else starts, so a port another server holds is the first thing
+    the person reads, not an error after the crawl or under a URL that leads elsewhere. The
+    probe binds as uvicorn does (SO_REUSEADDR), so a port left in TIME_WAIT counts as free.
+    """
+    try:
+        family, kind, proto, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
+    except socket.gaierror as exc:
+        return f"cannot resolve {host!r}: {exc.strerror}"
+    with socket.socket(family, kind, proto) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(address)
+        except OSError as exc:
+            return exc.strerror or str(exc)
+    return None
+
+
+def _port_error(what: str, host: str, port: int, hint: str) -> int:
+    problem = busy_port(host, port)
+    if problem is None:
+        return 0
+    print(f"error: {what} {host}:{port}: {problem}; {hint}", file=sys.stderr)
+    return 2
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     if not Path(args.db).exists():
         print(
@@ -264,32 +294,51 @@ def cmd_serve(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 2
+    if _port_error("cannot serve on", args.host, args.port, "choose another with --port"):
+        return 2
     cmd = datasette_command(args.db, args.port, args.host)
     print(f"Datasette on http://{args.host}:{args.port}/  (Ctrl-C to stop)")
     return subprocess.call(cmd)
 
 
-def cmd_demo(args: argparse.Namespace) -> int:
-    """Serve the sample sites on loopback, crawl them with the nightly flow, then serve Datasette."""
-    from ..testing.samplesites import serve as serve_samples
+def crawl_command(args: argparse.Namespace, sources_path: str) -> list[str]:
+    """`ingest run` for the demo, as a child process: Prefect's temporary API server belongs to
+    that process and stops with it, so nothing of Prefect stays up while Datasette serves."""
+    cmd = [sys.executable, "-m", "ingest.cli", "run", "--db", args.db, "--sources", sources_path]
+    cmd += ["--taxonomy", args.taxonomy]
+    return cmd + (["--raw-dir", args.raw_dir] if args.raw_dir else [])
 
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    """Serve the sample sites on loopback, crawl them with the nightly flow, then serve Datasette
+    while the sample sites stay up (the articles' "Original" links point at them)."""
+    from ..testing.samplesites import serve as serve_samples
+    from .samples import ports_from_base
+
+    hint = "choose another with --port"
+    if not args.no_serve and _port_error("cannot serve Datasette on", args.host, args.port, hint):
+        return 2
+    ports = ports_from_base(args.sites_port)
+    hint = "choose other ports with --sites-port (0 picks free ones)"
+    for port in sorted(p for p in ports.values() if p):
+        if _port_error("cannot serve a sample site on", "127.0.0.1", port, hint):
+            return 2
     Path(args.db).parent.mkdir(parents=True, exist_ok=True)
     sources_path = str(Path(args.db).parent / "demo-sources.yaml")
-    with serve_samples() as sites:
+    with serve_samples(ports) as sites:
         Path(sources_path).write_text(sites.sources_yaml(), encoding="utf-8")
         print("sample sites:", ", ".join(f"{k}={v}" for k, v in sites.base_urls.items()))
-        args.sources = sources_path
         t0 = time.monotonic()
-        code = run_flow(args, sources_path=sources_path)
-        print(f"demo crawl finished in {time.monotonic() - t0:.1f}s")
-        if code != 0:
+        code = subprocess.call(crawl_command(args, sources_path))
+        print(f"demo crawl finished in {time.monotonic() - t0:.1f}s (Prefect's server stopped)")
+        if code != 0 or args.no_serve:
             return code
-    if args.no_serve:
-        return 0
-    return cmd_serve(args)
+        print("the sample sites stay up while Datasette serves (the articles' Original links)")
+        return cmd_serve(args)
 
 
 def cmd_reprocess(args: argparse.Namespace) -> int:
+    from ..config import load_sources
     from ..reprocess import replay, reprocess
     from ..store.db import connect, sync_sources
 
@@ -361,6 +410,14 @@ def register(sub: argparse._SubParsersAction) -> None:
     _common(p)
     p.add_argument("--port", type=int, default=8001)
     p.add_argument("--host", default="127.0.0.1")
+    p.add_argument(
+        "--sites-port",
+        type=int,
+        default=8101,
+        metavar="PORT",
+        help="first of the four sample sites' consecutive ports (default %(default)s; 0 = free"
+        " ports, new URLs for the same articles)",
+    )
     p.add_argument("--no-serve", action="store_true", help="stop after the crawl")
     _prefect_timeout(p)
     p.set_defaults(func=cmd_demo, only=None, no_publish=False)

@@ -12,11 +12,11 @@ import sys
 import threading
 from pathlib import Path
 
-from ..testing.samplesites import DEFAULT_PORTS
-
 
 def ports_from_base(base: int) -> dict[str, int]:
     """Consecutive ports from `base` in DEFAULT_PORTS order; 0 means ephemeral for every outlet."""
+    from ..testing.samplesites import DEFAULT_PORTS
+
     return {oid: (base + i if base else 0) for i, oid in enumerate(DEFAULT_PORTS)}
 
 

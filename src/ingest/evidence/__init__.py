@@ -18,23 +18,35 @@ changes).
   that content in every format.
 """
 
-from .period import DateError, parse_bound, parse_period
-from .provenance import archive_text, default_raw_dir, provenance, verify_archive, warc_location
-from .report import ReportQuery, build_report, unassigned_articles
-from .stories import assign_stories, rebuild_stories
+import importlib
+from typing import Any
 
-__all__ = [
-    "DateError",
-    "ReportQuery",
-    "archive_text",
-    "assign_stories",
-    "build_report",
-    "default_raw_dir",
-    "parse_bound",
-    "parse_period",
-    "provenance",
-    "rebuild_stories",
-    "unassigned_articles",
-    "verify_archive",
-    "warc_location",
-]
+# Resolved on first use (PEP 562): `ingest report --help`, the plugin's date parameters and the
+# citation lines import one light module each, not the clustering (datasketch, scipy) and the
+# report builder behind these names. (`provenance()` is reached through its module,
+# `ingest.evidence.provenance`: once imported, the submodule owns that attribute of the package.)
+_EXPORTS = {
+    "DateError": "period",
+    "parse_bound": "period",
+    "parse_period": "period",
+    "archive_text": "provenance",
+    "default_raw_dir": "provenance",
+    "verify_archive": "provenance",
+    "warc_location": "provenance",
+    "ReportQuery": "report",
+    "build_report": "report",
+    "unassigned_articles": "report",
+    "assign_stories": "stories",
+    "rebuild_stories": "stories",
+}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
+    globals()[name] = value
+    return value

@@ -16,8 +16,9 @@ from typing import Any
 from datasette.utils.asgi import NotFound, Response
 
 from ..evidence.provenance import default_raw_dir, warc_location
-from .passages import highlight, highlight_field, match_spans, passage_window
-from .search_query import vn_fts_query, vn_fts_tiers
+from . import article_view, labels, report_page, search_rank, suggest
+from .passages import exact_score, highlight, highlight_field, match_spans, passage_window
+from .search_query import vn_fts_tiers
 from .settings import kb_database_name
 
 STATIC_DIR = Path(__file__).parent / "static"
@@ -25,7 +26,12 @@ SEARCH_PAGE_SIZE = 50
 # bm25 weights for articles_fts(title, lead, text, folded): a hit in the title counts most.
 BM25_WEIGHTS = "10.0, 4.0, 1.0, 1.0"
 
-STATIC_TYPES = {".css": "text/css; charset=utf-8", ".js": "text/javascript; charset=utf-8"}
+STATIC_TYPES = {
+    ".css": "text/css; charset=utf-8",
+    ".js": "text/javascript; charset=utf-8",
+    ".woff": "font/woff",
+    ".txt": "text/plain; charset=utf-8",
+}
 
 
 async def static_file(request: Any) -> Response:
@@ -36,7 +42,7 @@ async def static_file(request: Any) -> Response:
         raise NotFound("no such file")
     content_type = STATIC_TYPES.get(path.suffix, "application/octet-stream")
     return Response(
-        path.read_text(encoding="utf-8"),
+        path.read_bytes(),
         content_type=content_type,
         headers={"cache-control": "max-age=3600"},
     )
@@ -87,21 +93,24 @@ def _sql(template: str, relevant: str) -> str:
     )
 
 
-async def ranked_ids(db: Any, q: str, relevant: str, limit: int, offset: int) -> list[int]:
-    """One page of article ids, phrase matches first, each tier by bm25 then newest first."""
+async def ranked_ids(
+    db: Any, q: str, relevant: str, limit: int, offset: int, n_phrases: int | None = None
+) -> list[int]:
+    """One page of article ids, phrase matches first, each tier by bm25 then newest first
+    (the first tier exact diacritics first, `search_rank`)."""
     phrases, rest = vn_fts_tiers(q)
     rank_sql = _sql(RANK_SQL, relevant)
     params = {"expr": phrases, "relevant": relevant, "limit": limit, "offset": offset}
-    ids = [r["id"] for r in await db.execute(rank_sql, params)]
+    ids = await search_rank.first_tier(db, q, rank_sql, params)
     if len(ids) < limit and rest != '""':
         if ids:  # the phrase tier ends on this page
             rest_offset = 0
         else:  # the page lies past the phrase tier: skip what is left of the rest
-            count_sql = _sql(COUNT_SQL, relevant)
-            n_phrases = (await db.execute(count_sql, params)).first()[0]
+            if n_phrases is None:
+                n_phrases = (await db.execute(_sql(COUNT_SQL, relevant), params)).first()[0]
             rest_offset = offset - n_phrases
-        more = {**params, "expr": rest, "limit": limit - len(ids), "offset": rest_offset}
-        ids += [r["id"] for r in await db.execute(rank_sql, more)]
+        more = {**params, "expr": rest}
+        ids += await search_rank.bm25_page(db, rank_sql, more, limit - len(ids), rest_offset)
     return ids
 
 
@@ -118,27 +127,38 @@ async def search_page(request: Any, datasette: Any) -> Response:
     except ValueError:
         page = 1
     results: list[dict[str, Any]] = []
-    total = 0
+    counts = search_rank.TierCounts(0, 0, False)
+    suggestions: list[dict[str, Any]] = []
     if q:
-        count = {"expr": vn_fts_query(q, ranked=False), "relevant": relevant}
-        total = (await db.execute(_sql(COUNT_SQL, relevant), count)).first()[0]
-        ids = await ranked_ids(db, q, relevant, SEARCH_PAGE_SIZE, (page - 1) * SEARCH_PAGE_SIZE)
+        counts = await search_rank.tier_counts(
+            db, vn_fts_tiers(q), _sql(COUNT_SQL, relevant), relevant
+        )
+        offset = (page - 1) * SEARCH_PAGE_SIZE
+        ids = await ranked_ids(db, q, relevant, SEARCH_PAGE_SIZE, offset, counts.phrase)
         rows = {r["id"]: r for r in await db.execute(PAGE_SQL, {"ids": json.dumps(ids)})}
-        for row in (rows[i] for i in ids if i in rows):
-            passage, spans = passage_window(row["body"], q, folded=row["folded"])
+        names = await labels.names(db, "initiatives")
+        for n, row in enumerate((rows[i] for i in ids if i in rows), offset):
+            phrase_tier = counts.two_tiers and n < counts.phrase
+            body = row["body"]
+            passage, spans = passage_window(body, q, folded=row["folded"], phrase_only=phrase_tier)
             title = row["title"] or ""
             results.append(
                 {
                     "id": row["id"],
-                    "title_html": highlight(title, match_spans(title, q)),
+                    "title_html": highlight(title, match_spans(title, q, phrase_only=phrase_tier)),
                     "url": row["url"],
                     "published_date": row["published_date"],
                     "outlet": row["outlet"],
                     "relevant": row["relevant"],
-                    "initiatives": json.loads(row["initiative_ids"] or "[]"),
+                    "initiatives": [
+                        names.get(i, i) for i in json.loads(row["initiative_ids"] or "[]")
+                    ],
                     "passage_html": highlight(passage, spans),
+                    "tier": 2 if counts.two_tiers and not phrase_tier else 1,
+                    "exact": search_rank.reranks(q) and exact_score(body, q) > 0,
                 }
             )
+        suggestions = await suggest.suggestions(db, q)
     return Response.html(
         await datasette.render_template(
             "kb_search.html",
@@ -146,7 +166,12 @@ async def search_page(request: Any, datasette: Any) -> Response:
                 "q": q,
                 "relevant": relevant,
                 "results": results,
-                "total": total,
+                "total": counts.total,
+                "counts": counts,
+                "first_heading": search_rank.first_tier_heading(counts),
+                "second_heading": search_rank.second_tier_heading(counts),
+                "marked": bool(q) and search_rank.reranks(q),
+                "suggestions": suggestions,
                 "page": page,
                 "page_size": SEARCH_PAGE_SIZE,
                 "fts_expression": "\n".join(e for e in vn_fts_tiers(q) if e != '""') if q else "",
@@ -198,6 +223,7 @@ async def article_page(request: Any, datasette: Any) -> Response:
         fields[name] = highlight_field(article.get(name) or "", field_tags)
     archived = bool(article.get("warc_file")) and article.get("warc_offset") is not None
     reviews = await article_reviews(db, article_id)
+    base = report_page.base_url(datasette, request)
     return Response.html(
         await datasette.render_template(
             "kb_article.html",
@@ -208,6 +234,7 @@ async def article_page(request: Any, datasette: Any) -> Response:
                 "agency_tags": [t for t in tags if t["kind"] == "agency"],
                 "archived": archived,
                 "reviews": reviews,
+                "citations": article_view.citations(article, archived, base),
                 "database": dbname,
             },
             request=request,

@@ -14,8 +14,10 @@ from typing import Any
 from markupsafe import Markup, escape
 
 from ..text.fastfold import fast_fold
-from ..text.textnorm import nfc
-from .search_query import Term, parse_query
+from ..text.textnorm import modern_tones, nfc
+from .search_query import Term, parse_query, phrase_terms
+
+_WORD = re.compile(r"[^\W_]+")  # as the query language splits words (search_query)
 
 PASSAGE_WIDTH = 240
 
@@ -35,23 +37,84 @@ def _term_pattern(term: Term) -> re.Pattern[str]:
     return re.compile(first + rf"(?<![^\W_]{first})" + rest + tail)
 
 
-def match_spans(text: str, q: str | None, folded: str | None = None) -> list[tuple[int, int]]:
+def _marked_word(typed: str, folded: str) -> bool:
+    return typed != folded
+
+
+def agrees_with_marks(text: str, span: tuple[int, int], term: Term) -> bool:
+    """Whether the match of `term` at `span` of `text` (NFC) carries every diacritic the person
+    typed: "Đài" agrees with "Đài Phát thanh" and not with "kéo dài"; a word typed without
+    marks ("phat") agrees with any spelling. Case and old tone placement do not count."""
+    found = _WORD.findall(modern_tones(text[span[0] : span[1]]).lower())
+    if len(found) != len(term.words):
+        return False
+    for i, (typed, folded, seen) in enumerate(zip(term.typed, term.words, found, strict=False)):
+        if not _marked_word(typed, folded):
+            continue
+        last_prefix = term.prefix and i == len(term.words) - 1
+        if not (seen.startswith(typed) if last_prefix else seen == typed):
+            return False
+    return True
+
+
+def _term_spans(text: str, folded: str, term: Term, exact: bool) -> list[tuple[int, int]]:
+    spans = [m.span() for m in _term_pattern(term).finditer(folded)]
+    if exact and term.marked:
+        agreeing = [sp for sp in spans if agrees_with_marks(text, sp, term)]
+        return agreeing or spans  # the marks typed are not in this text: show the folded hits
+    return spans
+
+
+def match_spans(
+    text: str,
+    q: str | None,
+    folded: str | None = None,
+    *,
+    phrase_only: bool = False,
+    exact: bool = True,
+) -> list[tuple[int, int]]:
     """Character spans in `text` (NFC) where any searched term occurs, sorted, non-overlapping.
 
     Matching runs on the folded copy, which has one character per character of NFC text, so
-    the spans index straight into the original.
+    the spans index straight into the original. `phrase_only` marks what a phrase match
+    matched (the words standing together), not the same syllables elsewhere ("kế" of "Kế
+    hoạch" for "thiết kế"). With `exact`, a term typed with diacritics marks only the
+    occurrences that carry them, when the text has any.
     """
     if folded is None:
         folded = fast_fold(nfc(text))
+    if phrase_only:
+        terms = phrase_terms(q)
+    else:
+        terms = []
+        for group in parse_query(q).groups:
+            words = [t for t, _ in group]
+            terms += words
+            if len(words) > 1 and not any(quoted or t.prefix for t, quoted in group):
+                # the run as a whole phrase, so "Lễ hội Thiết kế" is marked as one passage
+                typed = tuple(w for t in words for w in t.typed)
+                terms.append(Term(tuple(w for t in words for w in t.words), typed=typed))
     spans = []
-    for group in parse_query(q).groups:
-        terms = [t for t, _ in group]
-        if len(terms) > 1 and not any(quoted or t.prefix for t, quoted in group):
-            # the run as a whole phrase, so "Lễ hội Thiết kế" is marked as one passage
-            terms.append(Term(tuple(w for t in terms for w in t.words)))
-        for term in terms:
-            spans.extend(m.span() for m in _term_pattern(term).finditer(folded))
+    for term in terms:
+        spans.extend(_term_spans(text, folded, term, exact))
     return merge_spans(spans)
+
+
+def exact_score(text: str, q: str | None, folded: str | None = None) -> int:
+    """How many of the terms typed with diacritics occur in `text` with those diacritics.
+
+    Ranks the articles that say "Đài" above those that only fold to it ("dài", "đại").
+    """
+    terms = [t for t in phrase_terms(q) if t.marked]
+    if not terms:
+        return 0
+    text = nfc(text or "")
+    if folded is None or len(folded) != len(text):
+        folded = fast_fold(text)
+    return sum(
+        any(agrees_with_marks(text, m.span(), t) for m in _term_pattern(t).finditer(folded))
+        for t in terms
+    )
 
 
 def merge_spans(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
@@ -65,7 +128,11 @@ def merge_spans(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
 
 
 def passage_window(
-    text: str, q: str | None, width: int = PASSAGE_WIDTH, folded: str | None = None
+    text: str,
+    q: str | None,
+    width: int = PASSAGE_WIDTH,
+    folded: str | None = None,
+    phrase_only: bool = False,
 ) -> tuple[str, list[tuple[int, int]]]:
     """The best window of about `width` characters, and the match spans relative to it.
 
@@ -79,7 +146,7 @@ def passage_window(
     if folded is None or len(folded) != len(text):
         text = nfc(text)
         folded = fast_fold(text)
-    spans = match_spans(text, q, folded)
+    spans = match_spans(text, q, folded, phrase_only=phrase_only)
     if not spans:
         if len(text) <= width:
             return text, []

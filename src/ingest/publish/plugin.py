@@ -1,35 +1,43 @@
 """The Datasette plugin `ingest_vn`: hook registrations only, each handing off to its module.
 
 Registered through the package entry point (`[project.entry-points.datasette]`). What each hook
-does lives where its job is: the SQL functions in `sql_functions`, the id-list facets and
-filters in `facets`, the table's `?_search=` in `search_ids`, the search, article and archive pages in `pages`, the evidence report in
-`report_page`, the canned queries' date parameters in `dates`, the CSV exports' BOM and
-formula guard in `csv_export`, and the served database's name in `settings`.
+does lives where its job is: the SQL functions in `sql_functions`, the id-list and time-ordered
+facets and filters in `facets` (counted in memory by `facet_counts`), the table's `?_search=`
+in `search_ids`, the search, article and archive pages in `pages`, the evidence report in
+`report_page`, the canned queries' date parameters in `dates` and their lists of values in
+`query_form`, the CSV exports' BOM, formula guard and name columns in `csv_export`, the feeds'
+titles in `feeds`, cells in `cells`, templates and their values in `templating`, the menu in
+`navigation`, quiet 4xx in `errors`, and the served database's name in `settings`.
 """
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 from datasette import hookimpl
-from jinja2 import ChoiceLoader, FileSystemLoader
-from markupsafe import Markup, escape
 
 from . import (
+    cells,
     csv_export,
     dates,
+    errors,
     facet_counts,
     facets,
+    feeds,
+    navigation,
     pages,
     report_page,
     search_ids,
     sql_functions,
+    templating,
     timeline_page,
 )
-from .settings import kb_database_name
 
-TEMPLATES_DIR = Path(__file__).parent / "templates"
+
+@hookimpl
+def startup(datasette: Any) -> None:
+    """4xx answered without printing a traceback (`errors`)."""
+    errors.quiet_client_errors()
 
 
 @hookimpl(trylast=True)
@@ -46,14 +54,15 @@ def register_magic_parameters(datasette: Any) -> list[tuple[str, Any]]:
 
 @hookimpl
 def asgi_wrapper(datasette: Any) -> Any:
-    """CSV downloads with a BOM and formula injection neutralised (`csv_export`)."""
-    return csv_export.wrap
+    """CSV downloads with a BOM, formula injection neutralised and names beside id lists
+    (`csv_export`); Atom feeds titled with the initiative's name (`feeds`)."""
+    return lambda app: feeds.wrap(csv_export.wrap(app, datasette), datasette)
 
 
 @hookimpl
 def prepare_jinja2_environment(env: Any) -> None:
     """Put our templates first: the plugin is a module, so Datasette cannot find them itself."""
-    env.loader = ChoiceLoader([FileSystemLoader(str(TEMPLATES_DIR)), env.loader])
+    templating.configure(env)
 
 
 @hookimpl
@@ -62,17 +71,18 @@ def extra_css_urls(datasette: Any) -> list[str]:
 
 
 @hookimpl
-def extra_template_vars(datasette: Any) -> dict[str, Any]:
-    return {"kb_database": kb_database_name(datasette)}
+def extra_template_vars(
+    template: str, database: str | None, table: str | None, request: Any, datasette: Any
+) -> Any:
+    async def inner() -> dict[str, Any]:
+        return await templating.template_vars(template, database, table, request, datasette)
+
+    return inner
 
 
 @hookimpl
 def menu_links(datasette: Any) -> list[dict[str, str]]:
-    return [
-        {"href": datasette.urls.path("/-/search"), "label": "Tìm kiếm / Search"},
-        report_page.menu_link(datasette),
-        timeline_page.menu_link(datasette),
-    ]
+    return navigation.menu_links(datasette)
 
 
 @hookimpl
@@ -84,24 +94,17 @@ def database_actions(datasette: Any, database: str) -> list[dict[str, str]]:
 def render_cell(
     row: Any, value: Any, column: str, table: str | None, database: str, datasette: Any
 ) -> Any:
-    """A `report_url` column links to the report; in the articles table the title links to the
-    readable article page. Both escaped."""
+    """A `report_url` column links to the report; ids read as names, article and story ids
+    as links, `relevant` as yes/no (`cells`). Everything escaped."""
     link = report_page.report_link(value, column, datasette)
     if link is not None:
         return link
-    if table == "articles" and column == "title" and isinstance(value, str):
-        try:
-            article_id = int(row["id"])
-        except (KeyError, IndexError, TypeError, ValueError):
-            return None
-        href = datasette.urls.path(f"/-/article/{article_id}")
-        return Markup(f'<a class="kb-article-link" href="{escape(href)}">{escape(value)}</a>')
-    return None
+    return cells.render(row, value, column, table, database, datasette)
 
 
 @hookimpl
 def register_facet_classes() -> list[type]:
-    return [facets.IdListFacet, facet_counts.CountedFacet]
+    return [facets.IdListFacet, facets.ChronoFacet, facet_counts.CountedFacet]
 
 
 @hookimpl

@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from ..text.textnorm import fold, nfc
+from ..text.textnorm import fold, modern_tones, nfc
 
 _QUERY_TOKEN = re.compile(r'"([^"]*)"?(\*?)|(\S+)')
 # FTS5's unicode61 tokenizer keeps letters and digits and splits on everything else, "_" too.
@@ -22,11 +22,22 @@ _WORD = re.compile(r"[^\W_]+")
 
 @dataclass(frozen=True)
 class Term:
-    """One thing the user asked for: a phrase of folded syllables, maybe a prefix."""
+    """One thing the user asked for: a phrase of folded syllables, maybe a prefix.
+
+    `typed` holds the same words as typed (lowercase NFC, modern tone placement), one per
+    folded word: the index matches `words`, and `typed` tells which matches carry the marks
+    the person typed (`passages.agrees_with_marks`).
+    """
 
     words: tuple[str, ...]
     prefix: bool = False
     negated: bool = False
+    typed: tuple[str, ...] = ()
+
+    @property
+    def marked(self) -> bool:
+        """True when a word was typed with diacritics (or đ): then exact matches rank first."""
+        return any(t != w for t, w in zip(self.typed, self.words, strict=False))
 
     def fts(self) -> str:
         # Tokens are \w+ only, so they never contain a double quote: quoting is enough.
@@ -46,6 +57,12 @@ class ParsedQuery:
 
 def _words(text: str) -> tuple[str, ...]:
     return tuple(_WORD.findall(fold(text)))
+
+
+def _typed(text: str) -> tuple[str, ...]:
+    """The words as typed; folding keeps one character per character, so they pair with
+    `_words(text)` one to one."""
+    return tuple(_WORD.findall(modern_tones(nfc(text)).lower()))
 
 
 @lru_cache(maxsize=512)
@@ -70,13 +87,16 @@ def parse_query(q: str | None) -> ParsedQuery:
             neg = bare.startswith("-") and len(bare) > 1
             text = bare[1:] if neg else bare
             prefix = text.endswith("*")
-            words = _words(text)
+            words, typed = _words(text), _typed(text)
             quoted = False
         else:
-            neg, prefix, words, quoted = False, bool(star), _words(phrase), True
+            neg, prefix, quoted = False, bool(star), True
+            words, typed = _words(phrase), _typed(phrase)
         if not words:
             continue
-        term = Term(words, prefix=prefix, negated=neg or negate_next)
+        if len(typed) != len(words):  # a character folding could not pair: compare folded
+            typed = words
+        term = Term(words, prefix=prefix, negated=neg or negate_next, typed=typed)
         negate_next = False
         if term.negated:
             negated.append(term)
@@ -86,11 +106,22 @@ def parse_query(q: str | None) -> ParsedQuery:
     return ParsedQuery(groups, negated)
 
 
+def phrase_terms(q: str | None) -> list[Term]:
+    """What a phrase match of `q` matched: per OR group, its run of bare words as one phrase,
+    or the group's own terms when it has no such run (quoted phrases, prefixes, one word)."""
+    out: list[Term] = []
+    for group in parse_query(q).groups:
+        joined = _phrase_run(group)
+        out += [joined] if joined else [t for t, _ in group]
+    return out
+
+
 def _phrase_run(group: list[tuple[Term, bool]]) -> Term | None:
     """The group's bare words as one phrase, when the group is two or more bare words."""
     bare_run = [t for t, quoted in group if not quoted and not t.prefix]
     if len(group) > 1 and len(bare_run) == len(group):
-        return Term(tuple(w for t in bare_run for w in t.words))
+        words = tuple(w for t in bare_run for w in t.words)
+        return Term(words, typed=tuple(w for t in bare_run for w in t.typed))
     return None
 
 

@@ -5,6 +5,8 @@ box and the pages all fold, match and cut passages the same way.
 - ``vn_fts_query(q [, form])``: a safe FTS5 MATCH expression from what a person typed.
 - ``vn_passage(text, q [, width [, folded]])``: the passage of the original text that best
   matches the query.
+- ``vn_exact_score(text, q)``: how many of the terms typed with diacritics occur in `text` with
+  them (`passages.exact_score`); the search ranks those articles first (`search_rank`).
 - ``vn_date_from(d)`` / ``vn_date_to(d)``: the first / last day of a typed date (2023, 2023-11,
   2023-11-11 or 11/11/2023) as ISO, NULL when blank (`dates`).
 - ``vn_search_ids(q [, fts_table])``: the ids matching ``q``, as a JSON array, computed once per
@@ -20,7 +22,7 @@ from typing import Any
 from ..text.textnorm import fold
 from . import search_ids
 from .dates import sql_date_from, sql_date_to
-from .passages import vn_passage
+from .passages import exact_score, vn_passage
 from .search_query import vn_fts_query, vn_fts_tiers
 
 # SQLite caps this at its compile-time maximum (2 GiB in the usual builds); pages are mapped
@@ -55,6 +57,10 @@ def _sql_passage(text: Any, q: Any, width: Any = None, folded: Any = None) -> st
     return vn_passage(str(text), None if q is None else str(q), width, folded)
 
 
+def _sql_exact(text: Any, q: Any) -> int:
+    return 0 if text is None or q is None else exact_score(str(text), str(q))
+
+
 def register_functions(conn: Any) -> None:
     """Register the SQL functions on one connection, and memory-map the database for reading.
 
@@ -69,6 +75,7 @@ def register_functions(conn: Any) -> None:
     conn.create_function("vn_passage", 2, _sql_passage, deterministic=True)
     conn.create_function("vn_passage", 3, _sql_passage, deterministic=True)
     conn.create_function("vn_passage", 4, _sql_passage, deterministic=True)
+    conn.create_function("vn_exact_score", 2, _sql_exact, deterministic=True)
     conn.create_function("vn_date_from", 1, sql_date_from, deterministic=True)
     conn.create_function("vn_date_to", 1, sql_date_to, deterministic=True)
     # the table's ?_search= filters and sorts by date: the unranked form, same matches

@@ -125,28 +125,37 @@ def build_report_kb(path: Path, articles: int = 4000, seed: int = 13) -> Path:
     return path
 
 
+def wait_for(url: str, proc: subprocess.Popen, seconds: float = 60) -> None:
+    """Until `url` answers 200; fails at once when the process behind it exits."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(url, timeout=1).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        if proc.poll() is not None:
+            raise RuntimeError(f"{proc.args[:3]} exited with {proc.returncode}")
+        time.sleep(0.2)
+    raise RuntimeError(f"{url} did not answer within {seconds:.0f} s")
+
+
 @contextmanager
-def served(db: Path) -> Iterator[tuple[str, subprocess.Popen]]:
-    """`datasette serve` with the command line `ingest serve` uses; (base URL, process)."""
+def served(db: Path, log: Path | None = None) -> Iterator[tuple[str, subprocess.Popen]]:
+    """`datasette serve` with the command line `ingest serve` uses; (base URL, process).
+    Its console goes to `log` when given (tests read it), else nowhere."""
     port = free_port()
+    out = log.open("w") if log else subprocess.DEVNULL
     proc = subprocess.Popen(
         [sys.executable, "-m", "datasette", *datasette_args(db, port)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        stdout=out,
+        stderr=subprocess.STDOUT if log else subprocess.DEVNULL,
     )
+    if log:
+        out.close()  # the child holds its own copy
     base = f"http://127.0.0.1:{port}"
     try:
-        for _ in range(150):
-            try:
-                if httpx.get(f"{base}/-/versions.json", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if proc.poll() is not None:
-                raise RuntimeError(f"datasette exited with {proc.returncode}")
-            time.sleep(0.2)
-        else:
-            raise RuntimeError("datasette did not start")
+        wait_for(f"{base}/-/versions.json", proc)
         yield base, proc
     finally:
         proc.terminate()
