@@ -6,7 +6,9 @@ Registered by `ingest.publish.plugin`; configured in metadata.yml (see `IdListFa
 from __future__ import annotations
 
 import re
+from collections.abc import Awaitable, Callable
 from typing import Any
+from urllib.parse import parse_qsl, urlencode
 
 from datasette.database import QueryInterrupted
 from datasette.facets import ArrayFacet
@@ -153,6 +155,39 @@ def _idlist_configs(datasette: Any, database: str, table: str) -> list[dict[str,
         and isinstance(f.get("idlist"), dict)
         and f["idlist"].get("link_table")
     ]
+
+
+_TABLE_PATH = re.compile(r"^/(?P<database>[^/]+)/(?P<table>[^/]+?)(?:\.(?:json|csv|atom))?$")
+
+
+def arraycontains_via_links(
+    app: Callable[..., Awaitable[None]], datasette: Any
+) -> Callable[..., Awaitable[None]]:
+    """ASGI middleware: ``<column>__arraycontains=<id>`` on a column with a link table is
+    answered as ``_has_<column>=<id>`` (`idlist_filters`).
+
+    Datasette's own ``arraycontains`` reads the JSON of every row with ``json_each``: 1.3 s a
+    request at 100,000 articles, and a hook can only add conditions, never drop that one. Old
+    links and the filter form's "array contains" keep working, through the link table's index.
+    """
+
+    async def wrapped(scope: dict[str, Any], receive: Any, send: Any) -> None:
+        query = scope.get("query_string", b"") if scope.get("type") == "http" else b""
+        if b"__arraycontains=" in query and (m := _TABLE_PATH.match(scope.get("path", ""))):
+            columns = {c["column"] for c in _idlist_configs(datasette, m["database"], m["table"])}
+            pairs = parse_qsl(query.decode("latin-1"), keep_blank_values=True, encoding="latin-1")
+            moved = [
+                (f"_has_{k[: -len('__arraycontains')]}", v)
+                if k.endswith("__arraycontains") and k[: -len("__arraycontains")] in columns
+                else (k, v)
+                for k, v in pairs
+            ]
+            if moved != pairs:
+                query = urlencode(moved, encoding="latin-1").encode("latin-1")
+                scope = dict(scope, query_string=query)
+        await app(scope, receive, send)
+
+    return wrapped
 
 
 def idlist_filters(request: Any, database: str, table: str, datasette: Any) -> Any:

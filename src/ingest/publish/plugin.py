@@ -55,8 +55,11 @@ def register_magic_parameters(datasette: Any) -> list[tuple[str, Any]]:
 @hookimpl
 def asgi_wrapper(datasette: Any) -> Any:
     """CSV downloads with a BOM, formula injection neutralised and names beside id lists
-    (`csv_export`); Atom feeds titled with the initiative's name (`feeds`)."""
-    return lambda app: feeds.wrap(csv_export.wrap(app, datasette), datasette)
+    (`csv_export`); Atom feeds titled with the initiative's name (`feeds`); ``__arraycontains``
+    on an id list answered from its link table (`facets`)."""
+    return lambda app: facets.arraycontains_via_links(
+        feeds.wrap(csv_export.wrap(app, datasette), datasette), datasette
+    )
 
 
 @hookimpl
