@@ -259,15 +259,20 @@ def ensure_db(db: Path, articles: int) -> None:
         print(f"reusing {db} ({existing:,} articles)")
 
 
+def copy_db(src: Path, dest: Path) -> None:
+    """A compact copy of `src` at `dest` (whatever was there before removed)."""
+    for suffix in ("", "-wal", "-shm"):
+        Path(str(dest) + suffix).unlink(missing_ok=True)
+    conn = sqlite3.connect(src)
+    conn.execute(f"vacuum into '{dest}'")
+    conn.close()
+
+
 def plain_copy(ours: Path, dest: Path) -> float:
     """The peer database: our articles with sqlite-utils' own FTS; returns enable_fts seconds."""
     import sqlite_utils
 
-    for suffix in ("", "-wal", "-shm"):
-        Path(str(dest) + suffix).unlink(missing_ok=True)
-    src = sqlite3.connect(ours)
-    src.execute(f"vacuum into '{dest}'")
-    src.close()
+    copy_db(ours, dest)
     db = sqlite_utils.Database(dest)
     for sql in ("drop table articles_fts", "drop view articles_fts_docs",
                 "drop table articles_fts_folded"):  # fmt: skip
@@ -285,11 +290,7 @@ def our_rebuild(ours: Path, dest: Path) -> float:
     """Our index built afresh on a copy, in one transaction: what migration m009 runs."""
     from ingest.store.db import rebuild_search_index
 
-    for suffix in ("", "-wal", "-shm"):
-        Path(str(dest) + suffix).unlink(missing_ok=True)
-    src = sqlite3.connect(ours)
-    src.execute(f"vacuum into '{dest}'")
-    src.close()
+    copy_db(ours, dest)
     db = connect(dest)
     t0 = time.perf_counter()
     with db.atomic():

@@ -167,34 +167,32 @@ def _count(column: _Column, ids: np.ndarray | None, rows_are_ids: bool) -> list[
 async def column_counts(
     ds: Any, database: str, table: str, column: str, sql: str, params: dict, pk: str = "id"
 ) -> list[tuple[Any, int]]:
-    db = ds.get_database(database)
-    _, state = await _state(db)
-    ids = await matching_ids(ds, database, sql, params, pk)
-    col = await _column(
-        db,
-        state,
-        f"select {escape_sqlite(pk)}, {escape_sqlite(column)} from {escape_sqlite(table)}"
-        f" order by {escape_sqlite(pk)}",
-        ("column", table, column, pk),
-    )
-    return _count(col, ids, rows_are_ids=True)
+    """Rows per value of `table.column` among the page's ids."""
+    return await _counted(ds, database, sql, params, pk, "column", table, pk, column)
 
 
 async def link_counts(
     ds: Any, database: str, link: str, key: str, value: str, sql: str, params: dict, pk: str
 ) -> list[tuple[Any, int]]:
     """Link rows per value (`article_initiatives` per initiative) among the page's ids."""
+    return await _counted(ds, database, sql, params, pk, "link", link, key, value)
+
+
+async def _counted(
+    ds: Any, database: str, sql: str, params: dict, pk: str, kind: str, table: str, key: str,
+    value: str,
+) -> list[tuple[Any, int]]:  # fmt: skip
     db = ds.get_database(database)
     _, state = await _state(db)
     ids = await matching_ids(ds, database, sql, params, pk)
     col = await _column(
         db,
         state,
-        f"select {escape_sqlite(key)}, {escape_sqlite(value)} from {escape_sqlite(link)}"
+        f"select {escape_sqlite(key)}, {escape_sqlite(value)} from {escape_sqlite(table)}"
         f" order by {escape_sqlite(key)}",
-        ("link", link, key, value),
+        (kind, table, key, value),
     )
-    return _count(col, ids, rows_are_ids=False)
+    return _count(col, ids, rows_are_ids=kind == "column")
 
 
 class CountedFacet(ColumnFacet):
