@@ -380,7 +380,8 @@ def fold_many(texts: list[str]) -> list[str]:
         return [fast_fold(t) for t in normal]  # are removed at extraction), but be exact
     codes = np.frombuffer("\x00".join(normal).encode("utf-32-le"), dtype="<u4")
     table = _fold_table()
-    out = np.take(table, codes, mode="clip")  # the rare ones are answered below
+    # fancy indexing, not np.take(mode="clip"), which is ~10x slower on 10M code points
+    out = table[np.minimum(codes, _TABLE_SIZE - 1)]  # the rare ones are answered below
     rare = codes >= _TABLE_SIZE
     if rare.any():
         for code in np.unique(codes[rare]).tolist():
