@@ -62,8 +62,15 @@ eval: $(STAMP) ## extraction and tagging evaluations (side by side with bare tra
 	$(BIN)/ingest eval-extract --check-floors
 	$(BIN)/ingest eval-tags
 
-bench: $(STAMP) ## benchmark scripts: print figures and ratios
-	for b in benchmarks/bench_*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
+bench: $(STAMP) ## benchmarks: each figure with its peer and target (BENCH_QUICK=1: each under a minute)
+	@mkdir -p test-artifacts/bench; \
+	for b in benchmarks/bench_*.py; do \
+	  log=test-artifacts/bench/$$(basename $$b .py).log; echo "== $$b"; \
+	  $(BIN)/python $$b > $$log 2>&1; rc=$$?; grep -v "| INFO \|^$$" $$log; \
+	  [ $$rc -eq 0 ] || { echo "$$b failed (exit $$rc): $$log"; exit $$rc; }; \
+	done; \
+	echo "== targets (logs in test-artifacts/bench/)"; \
+	grep -h -i "target" test-artifacts/bench/*.log | grep -v "^ *#"
 
 browser: ## install Debian's chromium for the browser tests (no-op when present)
 	@bash scripts/install-browser.sh || echo "warning: chromium not installed; browser tests will be skipped (set REQUIRE_BROWSER=1 to fail instead)"

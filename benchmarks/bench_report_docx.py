@@ -4,6 +4,7 @@ Prints the time to build the report from the database and to write each format (
 the slow one: python-docx). Asserts nothing about time.
 
     .venv/bin/python benchmarks/bench_report_docx.py [--articles 4000]
+    BENCH_QUICK=1 .venv/bin/python benchmarks/bench_report_docx.py   # 1,000 articles
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ import time
 from datetime import date
 from pathlib import Path
 
+from benchlib import quick
+
 from ingest.evidence.chart import charts_for
 from ingest.evidence.render import render
 from ingest.evidence.report import ReportQuery, build_report
@@ -23,7 +26,7 @@ from ingest.testing.report_load import build_report_kb
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--articles", type=int, default=4000)
+    parser.add_argument("--articles", type=int, default=1000 if quick() else 4000)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         path = build_report_kb(Path(tmp) / "kb.db", articles=args.articles)

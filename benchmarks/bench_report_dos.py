@@ -7,6 +7,7 @@ Prints each request's status and time, the probe latencies and the server's peak
 Asserts nothing about time.
 
     .venv/bin/python benchmarks/bench_report_dos.py [--articles 4000]
+    BENCH_QUICK=1 .venv/bin/python benchmarks/bench_report_dos.py   # 1,000 articles
 """
 
 from __future__ import annotations
@@ -16,12 +17,14 @@ import tempfile
 import time
 from pathlib import Path
 
+from benchlib import quick
+
 from ingest.testing.report_load import build_report_kb, hostile_load, served
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--articles", type=int, default=4000)
+    parser.add_argument("--articles", type=int, default=1000 if quick() else 4000)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         t0 = time.monotonic()

@@ -1,176 +1,150 @@
-"""Scale: extraction and tagging of N generated pages, thread runner against a local Dask cluster.
+"""Scale: the whole nightly pipeline on 1,000 / 10,000 / 100,000 generated pages.
 
-The same Prefect flow (one task per batch of pages; each task renders its pages from the
-generator, extracts and tags them, and returns only counts) runs with ThreadPoolTaskRunner and
-with DaskTaskRunner on LocalCluster(n_workers=1) and (n_workers=2), one thread per worker.
-Prints pages per second, peak memory (resident set of this process plus every child process,
-sampled every 50 ms; the Prefect API server process is not counted) and the speed-up of 2 workers over 1. Targets: peak under 1 GiB, Dask on
-2 workers faster than on 1. The Prefect API runs in a test harness started once, before timing.
+Discovery (feed and sitemap), fetch with the WARC archive, extraction, tagging, loading, story
+assignment and the activity step: the `nightly` flow as `ingest run` runs it, into a fresh
+database, over a generated outlet (`ingest.testing.generate.GeneratedSite`) served on loopback
+from a process of its own. Prints milliseconds per page (median, min..max and spread of the
+rounds; sizes interleaved) and the ratio of the per-page cost at 10,000 to that at 1,000
+(target <= 1.3: the cost is linear); at 100,000, the time and the peak memory of the pipeline
+(this process and its children, without the page server and Prefect's API; target < 1 GiB).
 
-    .venv/bin/python benchmarks/bench_scale.py --pages 10000
+The generated articles are the hard case on purpose: they are built from a handful of template
+sentences, so each one is a near-duplicate of every other, and those dated after today (the
+site spaces them seven hours apart from 2024-01-01) lose their date, so most of them are
+undated. Both once made the cost quadratic (story assignment compared every article with every
+other); see docs/operations.md.
+
+    .venv/bin/python benchmarks/bench_scale.py                   # 1k x3, 10k x2, 100k x1
+    .venv/bin/python benchmarks/bench_scale.py --sizes 1000,10000 --rounds 2
+    BENCH_QUICK=1 .venv/bin/python benchmarks/bench_scale.py     # 200 and 1,000 pages
 """
 
 from __future__ import annotations
 
 import argparse
-import threading
+import multiprocessing as mp
+import shutil
+import sqlite3
+import tempfile
 import time
 from pathlib import Path
 
-import psutil
-from prefect import flow, task
-
-REPO = Path(__file__).resolve().parents[1]
-TAXONOMY = str(REPO / "taxonomy.yaml")
+from benchlib import TAXONOMY, PeakRSS, Stats, interleaved, is_prefect_server, quick, verdict
 
 
-@task(name="extract-tag-batch")
-def extract_tag_batch(start: int, count: int, seed: int) -> dict[str, int]:
-    """Render, extract and tag pages start..start+count-1; only counts travel back."""
-    from ingest.config import Source
-    from ingest.models import ArticleRecord, FetchResult
-    from ingest.stages import extract_and_tag, taxonomy_for
-    from ingest.testing.generate import make_article, render_page
+def serve_site(pages: int, seed: int, conn) -> None:
+    """The child process: the generated outlet, until told to stop."""
+    from ingest.testing.generate import GeneratedSite
 
-    base = "http://127.0.0.1:9"
-    source = Source(
-        id="sinhtao", name="Báo Sinh Tạo", kind="news", home=base + "/", feeds=[base + "/rss.xml"]
-    )
-    taxonomy = taxonomy_for(TAXONOMY)
-    out = {"pages": 0, "ok": 0, "relevant": 0, "tags": 0}
-    for n in range(start, start + count):
-        a = make_article(n, seed)
-        body = render_page(a, base)
-        rec = ArticleRecord(
-            source_id=source.id,
-            url=base + a.path,
-            fetch=FetchResult(
-                url=base + a.path, final_url=base + a.path, status=200, outcome="ok", body=body
-            ),
-        )
-        extract_and_tag(rec, source, taxonomy)
-        out["pages"] += 1
-        out["ok"] += int(bool(rec.extracted and rec.extracted.ok))
-        if rec.classification:
-            out["relevant"] += int(rec.classification.relevant)
-            out["tags"] += len(rec.classification.initiatives) + len(rec.classification.agencies)
-    return out
+    with GeneratedSite(pages, seed=seed) as site:
+        conn.send(site.sources_yaml())
+        conn.recv()
 
 
-@flow(name="bench-extract-tag")
-def extract_tag_pages(pages: int, batch: int, seed: int = 0) -> dict[str, int]:
-    futures = [
-        extract_tag_batch.submit(s, min(batch, pages - s), seed) for s in range(0, pages, batch)
-    ]
-    total = {"pages": 0, "ok": 0, "relevant": 0, "tags": 0}
-    for f in futures:
-        for k, v in f.result().items():
-            total[k] += v
-    return total
+class SiteProcess:
+    def __init__(self, pages: int, seed: int = 0) -> None:
+        ctx = mp.get_context("spawn")
+        self.conn, child = ctx.Pipe()
+        self.proc = ctx.Process(target=serve_site, args=(pages, seed, child), daemon=True)
 
-
-def is_api_server(proc: psutil.Process) -> bool:
-    """The Prefect API the harness runs as a child (uvicorn): infrastructure, not pipeline."""
-    try:
-        return "prefect.server.api.server:create_app" in " ".join(proc.cmdline())
-    except psutil.Error:
-        return False
-
-
-class PeakRSS:
-    """Peak resident memory of this process plus its descendants (Dask nanny and worker
-    processes), sampled in a thread; the Prefect API server process is left out."""
-
-    def __init__(self, interval: float = 0.05):
-        self.interval = interval
-        self.peak = 0
-        self._stop = threading.Event()
-        self._t = threading.Thread(target=self._run, daemon=True)
-
-    def _sample(self) -> int:
-        me = psutil.Process()
-        total = me.memory_info().rss
-        for child in me.children(recursive=True):
-            if is_api_server(child):
-                continue
-            try:
-                total += child.memory_info().rss
-            except psutil.Error:
-                pass
-        return total
-
-    def _run(self) -> None:
-        while not self._stop.is_set():
-            self.peak = max(self.peak, self._sample())
-            time.sleep(self.interval)
-
-    def __enter__(self) -> PeakRSS:
-        self.peak = self._sample()
-        self._t.start()
-        return self
+    def __enter__(self) -> tuple[str, int]:
+        self.proc.start()
+        return self.conn.recv(), self.proc.pid
 
     def __exit__(self, *exc: object) -> None:
-        self._stop.set()
-        self._t.join()
+        self.conn.send("stop")
+        self.proc.join(30)
 
 
-def measure(label: str, runner, pages: int, batch: int) -> tuple[float, int, dict]:
-    with PeakRSS() as mem:
-        t0 = time.perf_counter()
-        total = extract_tag_pages.with_options(task_runner=runner)(pages, batch)
-        elapsed = time.perf_counter() - t0
-    assert total["pages"] == pages and total["ok"] == pages, total
-    assert total["relevant"] == pages, total
+def run_pipeline(pages: int, tmp: Path, tag: str) -> tuple[float, int]:
+    """One night over a fresh database; (seconds, peak bytes)."""
+    from pipelines.nightly import nightly
+
+    work = tmp / tag
+    work.mkdir()
+    with SiteProcess(pages) as (sources_yaml, site_pid):
+        (work / "sources.yaml").write_text(sources_yaml, encoding="utf-8")
+        with PeakRSS(skip=lambda p: is_prefect_server(p) or p.pid == site_pid) as mem:
+            t0 = time.perf_counter()
+            state = nightly(
+                sources_path=str(work / "sources.yaml"),
+                taxonomy_path=TAXONOMY,
+                db_path=str(work / "kb.db"),
+                publish=False,
+                return_state=True,
+            )
+            elapsed = time.perf_counter() - t0
+    assert state.is_completed(), state.message
+    conn = sqlite3.connect(work / "kb.db")
+    stored = conn.execute("select count(*) from articles").fetchone()[0]
+    stories = conn.execute("select count(*), max(article_count) from stories").fetchone()
+    conn.close()
+    assert stored == pages, (stored, pages)
     print(
-        f"{label:<24} {pages / elapsed:8.1f} pages/s  {elapsed:7.1f} s  peak "
-        f"{mem.peak / 2**20:7.0f} MiB  ({total['tags']} tags)",
+        f"  {pages:>7,} pages: {elapsed:7.1f} s, {1000 * elapsed / pages:6.2f} ms/page, peak "
+        f"{mem.peak / 2**20:5.0f} MiB ({stories[0]} stories, the largest {stories[1]} articles)",
         flush=True,
     )
-    return elapsed, mem.peak, total
+    shutil.rmtree(work)  # the archive of 100,000 pages is large
+    return elapsed, mem.peak
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--pages", type=int, default=10_000)
-    ap.add_argument("--batch", type=int, default=100, help="pages per task")
-    ap.add_argument("--threads", type=int, default=2, help="thread runner max_workers")
+    ap.add_argument("--sizes", help="comma-separated page counts (default 1000,10000,100000)")
+    ap.add_argument("--rounds", type=int, help="rounds of the sizes below 100,000 (default 2)")
     args = ap.parse_args()
+    if args.sizes:
+        sizes = [int(s) for s in args.sizes.split(",")]
+    else:
+        sizes = [200, 1000] if quick() else [1000, 10_000, 100_000]
+    rounds = args.rounds or (1 if quick() else 2)
+    small, large = [s for s in sizes if s < 100_000], [s for s in sizes if s >= 100_000]
 
-    from distributed import LocalCluster
-    from prefect.task_runners import ThreadPoolTaskRunner
     from prefect.testing.utilities import prefect_test_harness
-    from prefect_dask import DaskTaskRunner
 
-    print(f"cores: {psutil.cpu_count()}; pages: {args.pages}; batch: {args.batch}")
-    with prefect_test_harness(server_startup_timeout=120):
-        extract_tag_pages.with_options(task_runner=ThreadPoolTaskRunner(1))(20, 10)  # warm-up
-        results = {
-            "threads": measure(
-                f"threads ({args.threads})",
-                ThreadPoolTaskRunner(max_workers=args.threads),
-                args.pages,
-                args.batch,
-            )
-        }
-        for workers in (1, 2):
-            with LocalCluster(
-                n_workers=workers,
-                threads_per_worker=1,
-                processes=True,
-                dashboard_address=None,
-                host="127.0.0.1",
-            ) as cluster:
-                results[f"dask{workers}"] = measure(
-                    f"dask ({workers} worker{'s' * (workers > 1)})",
-                    DaskTaskRunner(address=cluster.scheduler_address),
-                    args.pages,
-                    args.batch,
-                )
-    peak = max(r[1] for r in results.values())
-    speedup = results["dask1"][0] / results["dask2"][0]
-    print(f"dask 2 workers vs 1: {speedup:.2f}x faster (target > 1)")
-    print(f"dask 2 workers vs threads: {results['threads'][0] / results['dask2'][0]:.2f}x")
-    print(f"peak memory over all runs: {peak / 2**20:.0f} MiB (target < 1024 MiB)")
+    from ingest.commands.pipeline import local_run_settings
+    from ingest.testing.samplesites import serve
+
+    peaks: dict[int, int] = {}
+    with (
+        prefect_test_harness(server_startup_timeout=120),
+        local_run_settings(True),  # as `ingest run` on its temporary local API
+        tempfile.TemporaryDirectory() as t,
+    ):
+        tmp = Path(t)
+        with serve(ports={}) as sites:  # warm-up: imports, the flow's first round trips
+            (tmp / "warm.yaml").write_text(sites.sources_yaml(), encoding="utf-8")
+            from pipelines.nightly import nightly
+
+            nightly(sources_path=str(tmp / "warm.yaml"), taxonomy_path=TAXONOMY,
+                    db_path=str(tmp / "warm" / "kb.db"), publish=False)  # fmt: skip
+
+        def runner(pages: int):
+            def run(r: int) -> float:
+                elapsed, peak = run_pipeline(pages, tmp, f"{pages}-{r}")
+                peaks[pages] = max(peaks.get(pages, 0), peak)
+                return 1000 * elapsed / pages
+
+            return run
+
+        print(f"full pipeline through the nightly flow, {rounds} interleaved round(s):")
+        per_page = interleaved(rounds, {str(p): runner(p) for p in small})
+        for p in large:
+            per_page[str(p)] = Stats([runner(p)(0)])
+    print("\nms per page (median of rounds):")
+    for p in sizes:
+        print(f"  {p:>7,}: {per_page[str(p)].fmt('ms')}  peak {peaks[p] / 2**20:.0f} MiB")
+    base, top = str(small[0]), str(small[-1])
+    if base != top:
+        verdict(
+            f"per-page cost at {int(top):,} / at {int(base):,}",
+            per_page[top].median / per_page[base].median,
+            1.3,
+        )
+    for p in large:
+        verdict(f"peak memory at {p:,} pages, MiB", peaks[p] / 2**20, 1024)
+        print(f"time at {p:,} pages: {per_page[str(p)].median * p / 1000:.0f} s")
 
 
 if __name__ == "__main__":

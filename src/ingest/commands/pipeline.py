@@ -91,6 +91,61 @@ def ensure_prefect_api(timeout: float) -> str | None:
     )
 
 
+class PrefectAPI:
+    """Prefect's API for this run: the configured server (PREFECT_API_URL), or the temporary
+    local one, started in a thread so its process boots (a second Python process: ~5 s of
+    imports and database checks) while this one imports the flow and prepares the run.
+
+    `result()` gives (problem, local): the one-line error of `ensure_prefect_api` or None, and
+    whether the API is the temporary local one (which stops with this process)."""
+
+    def __init__(self, timeout: float) -> None:
+        import contextvars
+        import threading
+
+        self.timeout = timeout
+        self._done = threading.Event()
+        self._outcome: tuple[str | None, bool] = (None, False)
+        # the caller's context: Prefect keeps its settings (PREFECT_API_URL) in a context variable
+        context = contextvars.copy_context()
+        self._thread = threading.Thread(
+            target=context.run, args=(self._start,), name="prefect-api", daemon=True
+        )
+        self._thread.start()
+
+    def _start(self) -> None:
+        try:
+            from prefect.settings import PREFECT_API_URL
+
+            if PREFECT_API_URL.value():
+                self._outcome = (None, False)
+            else:
+                self._outcome = (ensure_prefect_api(self.timeout), True)
+        except Exception as exc:  # reported by the caller, like a failed start
+            self._outcome = (f"Prefect could not be set up: {type(exc).__name__}: {exc}", True)
+        finally:
+            self._done.set()
+
+    def result(self) -> tuple[str | None, bool]:
+        self._done.wait()
+        return self._outcome
+
+
+def local_run_settings(local: bool):
+    """Settings for a flow run on the temporary local API: no heartbeats. They let a server
+    notice a crashed run; the temporary server stops with the run, and Prefect's heartbeat
+    thread costs a second at the end of every flow run (it sleeps in one-second steps and is
+    joined on exit). Against a real server they stay on."""
+    from contextlib import nullcontext
+
+    if not local:
+        return nullcontext()
+    import prefect.settings
+    from prefect.settings import temporary_settings
+
+    return temporary_settings(updates={prefect.settings.PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None})
+
+
 def record_failed_start(args: argparse.Namespace, sources_path: str, run_id: str, message: str):
     """Put a run that never reached its first stage in the ledger, so `ingest health` and the
     run-ledger chart show the lost night (best effort: never raises)."""
@@ -120,8 +175,6 @@ def run_flow(
     since: date | None = None,
     sources_path: str | None = None,
 ) -> int:
-    from pipelines.nightly import nightly
-
     from ..config import ConfigError
     from ..store.lock import RunLocked
     from ..store.runs import new_run_id
@@ -129,7 +182,11 @@ def run_flow(
     sources_path = sources_path or args.sources
     validate(sources_path, args.taxonomy)
     run_id = new_run_id()
-    if problem := ensure_prefect_api(prefect_startup_timeout(args)):
+    api = PrefectAPI(prefect_startup_timeout(args))  # boots while the flow is imported
+    from pipelines.nightly import nightly
+
+    problem, local = api.result()
+    if problem:
         print(f"error: {problem}", file=sys.stderr)
         record_failed_start(args, sources_path, run_id, problem)
         return 2
@@ -140,18 +197,19 @@ def run_flow(
         flow = nightly.with_options(task_runner=DaskTaskRunner(address=args.dask))
     t0 = time.monotonic()
     try:
-        state = flow(
-            sources_path=sources_path,
-            taxonomy_path=args.taxonomy,
-            db_path=args.db,
-            raw_dir=args.raw_dir,
-            only=getattr(args, "only", None) or None,
-            publish=not getattr(args, "no_publish", False),
-            backfill=backfill,
-            since=since,
-            run_id=run_id,
-            return_state=True,
-        )
+        with local_run_settings(local):
+            state = flow(
+                sources_path=sources_path,
+                taxonomy_path=args.taxonomy,
+                db_path=args.db,
+                raw_dir=args.raw_dir,
+                only=getattr(args, "only", None) or None,
+                publish=not getattr(args, "no_publish", False),
+                backfill=backfill,
+                since=since,
+                run_id=run_id,
+                return_state=True,
+            )
     except RunLocked as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 3

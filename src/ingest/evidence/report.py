@@ -120,10 +120,13 @@ class _Section:
         base_url: str,
         max_articles: int | None,
         check: Callable[[], None],
+        report_limit: int | None = None,
     ) -> None:
         self.db, self.init, self.q = db, init, q
         self.agency_names, self.base_url = agency_names, base_url
         self.max_articles, self.check = max_articles, check
+        # what is left (`max_articles`) and the whole report's limit, which the reader set
+        self.report_limit = max_articles if report_limit is None else report_limit
         self.params: dict[str, Any] = {
             "init": init["id"],
             "start": q.date_from.isoformat(),
@@ -230,10 +233,13 @@ class _Section:
                     )
                 }
         if self.max_articles is not None and len(article_ids) > self.max_articles:
+            # the count of the whole report so far, against the limit people set (not what
+            # the earlier sections left: "1 article, more than 0" would make no sense)
+            total = len(article_ids) + (self.report_limit or 0) - self.max_articles
             raise ReportTooLarge(
-                f"{self.init['id']}: {len(article_ids)} bài, quá {self.max_articles} bài cho một"
-                f" báo cáo; hãy thu hẹp kỳ báo cáo / {len(article_ids)} articles, more than"
-                f" {self.max_articles} for one report; narrow the period"
+                f"{self.init['id']}: {total} bài, quá {self.report_limit} bài cho một báo cáo"
+                f" (tính đến sáng kiến này); hãy thu hẹp kỳ báo cáo / {total} articles, more"
+                f" than {self.report_limit} for one report; narrow the period"
             )
         if self.max_articles is not None:  # what is left for the report's other sections
             self.max_articles -= len(article_ids)
@@ -479,7 +485,7 @@ def build_report(
     sections = []
     left = max_articles  # for the whole report, every section together
     for init in _initiatives(db, q):
-        section = _Section(db, init, q, names, base_url, left, step)
+        section = _Section(db, init, q, names, base_url, left, step, max_articles)
         sections.append(section.build())
         left = section.max_articles
     if not q.initiatives:

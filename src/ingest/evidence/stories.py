@@ -1,21 +1,21 @@
 """Stories: the same event across outlets, so a wire story republished five times counts once.
 
-Two articles belong to one story when either
-- their bodies are near-duplicates (syndicated copies, shortened copies, aggregator copies
-  under a different headline and boilerplate): MinHash over word 3-shingles of the `fold`ed
-  lead and text, compared by Jaccard *and* containment (a shortened copy holds only half of
-  the original's shingles, so Jaccard alone misses it), published within `MAX_COPY_GAP_DAYS`;
-- or they report the same event: published within `MAX_EVENT_GAP_DAYS`, similar headlines and
-  some shared body text.
-Look-alike events (the 2022, 2023 and 2024 festival openings) are kept apart by the date gap
-and by a guard on explicit years in the headlines ("... năm 2023" vs "... năm 2024").
+The pair rule (near-duplicate text, or the same event reported within days) is in
+`story_match`; the index that finds the candidates is `story_index`. This module clusters a
+batch of documents (`cluster`) and keeps the stories of the database (`assign_stories`).
 
 Incremental: every article's MinHash is stored in `story_signatures`, so tonight's articles are
-matched against an LSH index rebuilt from the stored signatures of the articles published near
-them, instead of reclustering everything. The earliest publication is the story's original
-(`stories.first_article_id`). `stories.outlets` is a JSON array of source ids (stable ids, not
-display names, so Datasette's `_facet_array` and saved queries keep working after a rename),
-in order of first publication.
+matched against the stored signatures of the articles published near them instead of
+reclustering everything. A `StoryAssigner` keeps its index between batches: the nightly flow
+holds one for the whole run, so a batch costs its own articles, whatever the size of the
+archive; it loads stored signatures the first time a batch needs them (those published within
+`MAX_COPY_GAP_DAYS` of it, and the undated ones; all of them once an undated article has to be
+matched). The earliest publication is the story's original (`stories.first_article_id`).
+`stories.outlets` is a JSON array of source ids (stable ids, not display names, so Datasette's
+`_facet_array` and saved queries keep working after a rename), in order of first publication.
+A story row is updated from what changed (its count, and each outlet's first article looked up
+in the index on `articles(story_id, source_id, published)`), never by reading all its articles:
+templated pages can make one story of thousands.
 
 Known limit: when an updated article leaves its story, the story is not split again even if
 that article was the only link between two groups; `ingest stories --rebuild` reclusters all.
@@ -23,35 +23,79 @@ that article was the only link between two groups; `ingest stories --rebuild` re
 
 from __future__ import annotations
 
-import bisect
-import itertools
 import json
-import re
-from collections.abc import Iterable
-from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from datetime import timedelta
 from typing import Any
 
 import numpy as np
 import sqlite_utils
-from datasketch import MinHash, MinHashLSH
 
-from ..text.textnorm import fold
+from .story_index import StoryIndex
+from .story_match import (
+    DUPLICATE_CONTAINMENT,
+    DUPLICATE_JACCARD,
+    EVENT_BODY_JACCARD,
+    EVENT_TITLE_SIM,
+    LSH_THRESHOLD,
+    MAX_COPY_GAP_DAYS,
+    MAX_EVENT_GAP_DAYS,
+    MIN_SHINGLES,
+    NUM_PERM,
+    SCHEME,
+    SHINGLE_SIZE,
+    PairScore,
+    StoryDoc,
+    containment,
+    gap_days,
+    minhash_from_blob,
+    minhash_to_blob,
+    pair_metrics,
+    parse_published,
+    publication_order,
+    score_pair,
+    shingles,
+    signature,
+    timestamp,
+    title_similarity,
+    values_from_blob,
+    words,
+)
 
-NUM_PERM = 128
-# datasketch 2 needs the permutation scheme named when a MinHash is rebuilt from stored values;
-# signatures of another scheme cannot be compared, so they are recomputed (see assign_stories).
-SCHEME = "affine32"
-_DTYPES = {"affine32": "<u4", "affine64": "<u8", "legacy": "<u8"}
-SHINGLE_SIZE = 3
-LSH_THRESHOLD = 0.2  # recall-oriented: every candidate is then checked by `score_pair`
-MAX_COPY_GAP_DAYS = 30  # an aggregator can republish weeks later
-MAX_EVENT_GAP_DAYS = 3  # same event, different reporting: the press covers it within days
-DUPLICATE_JACCARD = 0.5
-DUPLICATE_CONTAINMENT = 0.6
-EVENT_TITLE_SIM = 0.5
-EVENT_BODY_JACCARD = 0.1
-MIN_SHINGLES = 5
+__all__ = [
+    "DUPLICATE_CONTAINMENT",
+    "DUPLICATE_JACCARD",
+    "EVENT_BODY_JACCARD",
+    "EVENT_TITLE_SIM",
+    "LSH_THRESHOLD",
+    "MAX_COPY_GAP_DAYS",
+    "MAX_EVENT_GAP_DAYS",
+    "MIN_SHINGLES",
+    "NUM_PERM",
+    "SCHEME",
+    "SHINGLE_SIZE",
+    "PairScore",
+    "StoryAssigner",
+    "StoryDoc",
+    "StoryIndex",
+    "assign_stories",
+    "cluster",
+    "containment",
+    "gap_days",
+    "minhash_from_blob",
+    "minhash_to_blob",
+    "pair_metrics",
+    "parse_published",
+    "pending_articles",
+    "rebuild_stories",
+    "refresh_story",
+    "score_pair",
+    "shingles",
+    "signature",
+    "title_similarity",
+    "words",
+]
 
 SIGNATURES_SQL = """create table if not exists story_signatures (
     article_id integer primary key references articles(id),
@@ -70,197 +114,10 @@ SIGNATURES_INDEX_SQL = (
 # Columns added after the first version of the table; rows without them count as stale.
 _LATER_COLUMNS = {"scheme": "text not null default ''", "content_sha256": "text"}
 
-_WORD = re.compile(r"\w+")
-_YEAR = re.compile(r"\b(?:19|20)\d\d\b")
-
-
-# ---------------------------------------------------------------------------------------------
-# Pure parts: documents, signatures, the pair rule and an in-memory index
-# ---------------------------------------------------------------------------------------------
-
-
-@dataclass
-class StoryDoc:
-    """What clustering needs from one article."""
-
-    key: int | str
-    title: str
-    body: str  # lead + text
-    published: datetime | None
-    source_id: str = ""
-    minhash: MinHash | None = None
-    shingle_count: int = 0
-    title_words: frozenset[str] = field(default_factory=frozenset)
-    title_years: frozenset[str] = field(default_factory=frozenset)
-
-    def prepare(self) -> StoryDoc:
-        """Fill in the signature and headline features (idempotent)."""
-        if self.minhash is None:
-            sh = shingles(self.body)
-            self.minhash = signature(sh)
-            self.shingle_count = len(sh)
-        folded_title = fold(self.title or "")
-        self.title_words = frozenset(_WORD.findall(folded_title))
-        self.title_years = frozenset(_YEAR.findall(folded_title))
-        return self
-
-
-def words(text: str) -> list[str]:
-    """Folded syllables: copies differ in NFC/NFD, tone placement and case, never in words."""
-    return _WORD.findall(fold(text or ""))
-
-
-def shingles(text: str, k: int = SHINGLE_SIZE) -> set[str]:
-    """Word k-shingles of the folded text (the words themselves for very short texts)."""
-    w = words(text)
-    if len(w) < k:
-        return set(w)
-    return {" ".join(w[i : i + k]) for i in range(len(w) - k + 1)}
-
-
-def signature(items: Iterable[str], num_perm: int = NUM_PERM) -> MinHash:
-    m = MinHash(num_perm=num_perm, scheme=SCHEME)
-    m.update_batch([s.encode("utf-8") for s in items])
-    return m
-
-
-def minhash_to_blob(m: MinHash) -> bytes:
-    return np.asarray(m.hashvalues, dtype=_DTYPES[SCHEME]).tobytes()
-
-
-def minhash_from_blob(blob: bytes, scheme: str = SCHEME) -> MinHash:
-    dtype = np.dtype(_DTYPES[scheme])
-    values = np.frombuffer(blob, dtype=dtype).astype(dtype.newbyteorder("="))
-    return MinHash(num_perm=len(values), hashvalues=values, scheme=scheme)
-
-
-def containment(jaccard: float, size_a: int, size_b: int) -> float:
-    """|A∩B| / min(|A|,|B|) estimated from Jaccard and the set sizes."""
-    if min(size_a, size_b) == 0:
-        return 0.0
-    inter = jaccard * (size_a + size_b) / (1.0 + jaccard)
-    return min(1.0, inter / min(size_a, size_b))
-
-
-def title_similarity(a: frozenset[str], b: frozenset[str]) -> float:
-    return len(a & b) / len(a | b) if a and b else 0.0
-
-
-def parse_published(value: str | None) -> datetime | None:
-    if not value:
-        return None
-    try:
-        return datetime.fromisoformat(value)
-    except ValueError:
-        return None
-
-
-_VN = timezone(timedelta(hours=7))
-
-
-def _timestamp(dt: datetime) -> float:
-    """Seconds since the epoch; a date without a zone is taken as Hanoi time."""
-    return (dt if dt.tzinfo else dt.replace(tzinfo=_VN)).timestamp()
-
-
-def gap_days(a: datetime | None, b: datetime | None) -> float | None:
-    if a is None or b is None:
-        return None
-    return abs(_timestamp(a) - _timestamp(b)) / 86400.0
-
-
-@dataclass(frozen=True)
-class PairScore:
-    jaccard: float
-    containment: float
-    title_sim: float
-    gap_days: float | None
-    same: bool
-    reason: str
-
-
-def score_pair(a: StoryDoc, b: StoryDoc) -> PairScore:
-    """Decide whether two prepared documents are one story, and say why."""
-    assert a.minhash is not None and b.minhash is not None
-    j = float(a.minhash.jaccard(b.minhash))
-    c = containment(j, a.shingle_count, b.shingle_count)
-    t = title_similarity(a.title_words, b.title_words)
-    gap = gap_days(a.published, b.published)
-
-    def out(same: bool, reason: str) -> PairScore:
-        return PairScore(j, c, t, gap, same, reason)
-
-    if a.title_years and b.title_years and not (a.title_years & b.title_years):
-        return out(False, "different years in the headlines")
-    if gap is not None and gap > MAX_COPY_GAP_DAYS:
-        return out(False, "published too far apart")
-    enough = min(a.shingle_count, b.shingle_count) >= MIN_SHINGLES
-    if enough and (j >= DUPLICATE_JACCARD or c >= DUPLICATE_CONTAINMENT):
-        return out(True, "near-duplicate text")
-    if (
-        gap is not None
-        and gap <= MAX_EVENT_GAP_DAYS
-        and t >= EVENT_TITLE_SIM
-        and j >= EVENT_BODY_JACCARD
-    ):
-        return out(True, "same event: close dates, similar headlines")
-    return out(False, "different text")
-
-
-class StoryIndex:
-    """Prepared documents with an LSH index; `match` lists the keys of the same story.
-
-    Documents are also kept in publication order, so the same-event window is a bisect, not a
-    scan: a full rebuild stays O(n · articles per week) rather than O(n²).
-    """
-
-    def __init__(self, threshold: float = LSH_THRESHOLD, num_perm: int = NUM_PERM) -> None:
-        self.lsh = MinHashLSH(threshold=threshold, num_perm=num_perm)
-        self.docs: dict[Any, StoryDoc] = {}
-        self._timeline: list[tuple[float, int]] = []  # (timestamp, sequence number)
-        self._seq_key: dict[int, Any] = {}
-        self._key_pos: dict[Any, tuple[float, int]] = {}
-        self._seq = itertools.count()
-
-    def add(self, doc: StoryDoc) -> None:
-        doc.prepare()
-        if doc.key in self.docs:
-            self.lsh.remove(doc.key)
-            old = self._key_pos.pop(doc.key, None)
-            if old is not None:
-                i = bisect.bisect_left(self._timeline, old)
-                del self._timeline[i]
-                del self._seq_key[old[1]]
-        self.docs[doc.key] = doc
-        self.lsh.insert(doc.key, doc.minhash)
-        if doc.published is not None:
-            entry = (_timestamp(doc.published), next(self._seq))
-            bisect.insort(self._timeline, entry)
-            self._seq_key[entry[1]] = doc.key
-            self._key_pos[doc.key] = entry
-
-    def candidates(self, doc: StoryDoc) -> set[Any]:
-        """LSH neighbours plus every document published within the same-event window."""
-        doc.prepare()
-        found = set(self.lsh.query(doc.minhash))
-        if doc.published is not None:
-            ts = _timestamp(doc.published)
-            span = MAX_EVENT_GAP_DAYS * 86400.0
-            lo = bisect.bisect_left(self._timeline, (ts - span, -1))
-            hi = bisect.bisect_right(self._timeline, (ts + span, float("inf")))
-            found.update(self._seq_key[seq] for _, seq in self._timeline[lo:hi])
-        found.discard(doc.key)
-        return found
-
-    def match(self, doc: StoryDoc) -> list[Any]:
-        return sorted(
-            (k for k in self.candidates(doc) if score_pair(doc, self.docs[k]).same), key=str
-        )
-
 
 def cluster(docs: Iterable[StoryDoc]) -> dict[Any, Any]:
     """Pure clustering of a batch: key → the key of its story's original (earliest) document."""
-    ordered = sorted(docs, key=_publication_order)
+    ordered = sorted(docs, key=publication_order)
     by_key = {d.key: d for d in ordered}
     parent: dict[Any, Any] = {}
 
@@ -277,30 +134,10 @@ def cluster(docs: Iterable[StoryDoc]) -> dict[Any, Any]:
             ra, rb = find(doc.key), find(other)
             if ra != rb:
                 # the root is always the earlier document: `ordered` is in publication order
-                first, second = sorted((ra, rb), key=lambda k: _publication_order(by_key[k]))
+                first, second = sorted((ra, rb), key=lambda k: publication_order(by_key[k]))
                 parent[second] = first
         index.add(doc)
     return {k: find(k) for k in parent}
-
-
-def _publication_order(doc: StoryDoc) -> tuple[str, str]:
-    return (doc.published.isoformat() if doc.published else "9999", str(doc.key))
-
-
-def pair_metrics(predicted: dict[Any, Any], truth: dict[Any, Any]) -> dict[str, float]:
-    """Pairwise precision and recall of a clustering against gold story keys."""
-    keys = sorted(set(predicted) & set(truth), key=str)
-    tp = fp = fn = 0
-    for i, a in enumerate(keys):
-        for b in keys[i + 1 :]:
-            p = predicted[a] == predicted[b]
-            t = truth[a] == truth[b]
-            tp += p and t
-            fp += p and not t
-            fn += t and not p
-    precision = tp / (tp + fp) if tp + fp else 1.0
-    recall = tp / (tp + fn) if tp + fn else 1.0
-    return {"precision": precision, "recall": recall, "tp": tp, "fp": fp, "fn": fn}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -330,42 +167,19 @@ def _doc_from_row(row: dict[str, Any]) -> StoryDoc:
     )
 
 
-def _stored_docs(
-    db: sqlite_utils.Database, lo: str | None, hi: str | None, exclude: set[int]
-) -> list[tuple[StoryDoc, int]]:
-    """Stored signatures published in [lo, hi] (or undated), with their story ids."""
-    sql = (
-        "select s.article_id, s.story_id, s.minhash, s.shingle_count, s.published, a.title,"
-        " a.source_id from story_signatures s join articles a on a.id = s.article_id"
-        " where s.story_id is not null and s.scheme = ? and s.num_perm = ?"
-    )
-    params: list[Any] = [SCHEME, NUM_PERM]
-    if lo is not None and hi is not None:
-        sql += " and (s.published is null or s.published between ? and ?)"
-        params += [lo, hi]
-    out = []
-    for r in db.query(sql, params):
-        if r["article_id"] in exclude:
-            continue
-        doc = StoryDoc(
-            key=r["article_id"],
-            title=r["title"] or "",
-            body="",
-            published=parse_published(r["published"]),
-            source_id=r["source_id"] or "",
-            minhash=minhash_from_blob(r["minhash"]),
-            shingle_count=r["shingle_count"],
-        )
-        out.append((doc.prepare(), r["story_id"]))
-    return out
-
-
 def _window(docs: list[StoryDoc]) -> tuple[str | None, str | None]:
+    """Publication dates (ISO text, as stored) a batch can match; None: it needs everything."""
     dates = [d.published for d in docs if d.published is not None]
     if not dates or len(dates) < len(docs):
         return None, None  # an undated article may match anything: load everything
     pad = timedelta(days=MAX_COPY_GAP_DAYS + 1)
     return (min(dates) - pad).isoformat(), (max(dates) + pad).isoformat()
+
+
+_PENDING_WHERE = (
+    "(a.story_id is null or s.article_id is null or s.scheme != ? or s.num_perm != ?"
+    " or coalesce(s.content_sha256, '') != coalesce(a.content_sha256, ''))"
+)
 
 
 def pending_articles(db: sqlite_utils.Database) -> list[int]:
@@ -374,12 +188,26 @@ def pending_articles(db: sqlite_utils.Database) -> list[int]:
         r[0]
         for r in db.execute(
             "select a.id from articles a left join story_signatures s on s.article_id = a.id"
-            " where a.story_id is null or s.article_id is null or s.scheme != ?"
-            " or s.num_perm != ? or coalesce(s.content_sha256, '') != coalesce(a.content_sha256, '')"
-            " order by a.published, a.id",
+            f" where {_PENDING_WHERE} order by a.published, a.id",
             [SCHEME, NUM_PERM],
         ).fetchall()
     ]
+
+
+def _pending_among(db: sqlite_utils.Database, ids: list[int]) -> list[int]:
+    """`pending_articles` restricted to these ids (a batch's articles: no scan of the table)."""
+    out: list[int] = []
+    for chunk in _chunks(sorted(set(ids))):
+        marks = ",".join("?" for _ in chunk)
+        out += [
+            r[0]
+            for r in db.execute(
+                "select a.id from articles a left join story_signatures s on s.article_id = a.id"
+                f" where a.id in ({marks}) and {_PENDING_WHERE}",
+                [*chunk, SCHEME, NUM_PERM],
+            )
+        ]
+    return out
 
 
 def _chunks(ids: list[int], size: int = 500) -> list[list[int]]:
@@ -387,34 +215,153 @@ def _chunks(ids: list[int], size: int = 500) -> list[list[int]]:
     return [ids[i : i + size] for i in range(0, len(ids), size)]
 
 
-def assign_stories(db: sqlite_utils.Database, article_ids: list[int] | None = None) -> dict:
-    """Give the listed (new or updated) articles a story, joining existing stories when they match.
+class _Book:
+    """The touched stories' article counts and outlets as this assignment changes them, from
+    their stored rows: what `refresh_story` would read from every member, kept as deltas."""
 
-    `article_ids=None` picks them itself: every article without a story or signature, and every
-    article whose text changed since it was signed (its `content_sha256` differs), so the flow
-    can simply call `assign_stories(db)` after each batch. Returns counts:
-    {"assigned", "new_stories", "joined", "merged", "stories_touched"}.
+    def __init__(self, db: sqlite_utils.Database) -> None:
+        self.db = db
+        self.count: dict[int, int] = {}
+        self.outlets: dict[int, set[str]] = {}
+
+    def _open(self, sid: int) -> None:
+        if sid in self.count:
+            return
+        row = self.db.execute(
+            "select article_count, outlets from stories where id = ?", [sid]
+        ).fetchone()
+        self.count[sid] = int(row[0] or 0) if row else 0
+        self.outlets[sid] = set(json.loads(row[1] or "[]")) if row else set()
+
+    def add(self, sid: int, n: int, source: str | None = None) -> None:
+        self._open(sid)
+        self.count[sid] += n
+        if source is not None:
+            self.outlets[sid].add(source)
+
+    def merge(self, src: int, dest: int) -> None:
+        self._open(src)
+        self._open(dest)
+        self.count[dest] += self.count.pop(src)
+        self.outlets[dest] |= self.outlets.pop(src)
+
+
+class StoryAssigner:
+    """The stories of one database, with the index of its stored signatures kept between calls.
+
+    Valid while this process is the only one assigning stories (the nightly flow holds the
+    writer lock and one assigner for the run); after a failed assignment it starts afresh.
     """
-    ensure_tables(db)
-    with db.atomic():
-        if article_ids is None:
-            article_ids = pending_articles(db)
-        ids = sorted(set(int(i) for i in article_ids))
-        counts = {"assigned": 0, "new_stories": 0, "joined": 0, "merged": 0}
-        if not ids:
-            return {**counts, "stories_touched": 0}
-        touched: set[int] = set()
-        new_docs: list[StoryDoc] = []
-        digests: dict[int, str | None] = {}
+
+    def __init__(self, db: sqlite_utils.Database) -> None:
+        self.db = db
+        self.expected: list[int] | None = None  # the next batch's articles (`expect`)
+        self._tables = False
+        self._reset()
+
+    def expect(self, article_ids: Iterable[int]) -> None:
+        """The articles the next `assign_stories(db)` looks at (see `kept_index`)."""
+        self.expected = [int(i) for i in article_ids]
+
+    def _reset(self) -> None:
+        self.index = StoryIndex()
+        self._story: dict[int, int] = {}  # article id -> story id when indexed
+        self._alias: dict[int, int] = {}  # merged story -> the story it went into
+        self._span: tuple[str, str] | None = None  # dated signatures loaded: [lo, hi]
+        self._all_dated = False
+        self._undated = False
+        self._top_sid = 0  # the highest story id this assigner made or merged away
+
+    def story_of(self, key: int) -> int:
+        sid = self._story[key]
+        while sid in self._alias:
+            sid = self._alias[sid]
+        self._story[key] = sid
+        return sid
+
+    # --- loading stored signatures ------------------------------------------------------
+
+    def _load(self, docs: list[StoryDoc]) -> None:
+        lo, hi = _window(docs)
+        where: list[tuple[str, list[Any]]] = []
+        if not self._undated:
+            where.append(("s.published is null", []))
+            self._undated = True
+        if not self._all_dated:
+            if lo is None or hi is None:
+                if self._span is None:
+                    where.append(("s.published is not null", []))
+                else:
+                    where.append(("(s.published < ? or s.published > ?)", list(self._span)))
+                self._all_dated = True
+            elif self._span is None:
+                where.append(("s.published between ? and ?", [lo, hi]))
+                self._span = (lo, hi)
+            else:
+                span_lo, span_hi = self._span
+                if lo < span_lo:
+                    where.append(("s.published >= ? and s.published < ?", [lo, span_lo]))
+                if hi > span_hi:
+                    where.append(("s.published > ? and s.published <= ?", [span_hi, hi]))
+                self._span = (min(lo, span_lo), max(hi, span_hi))
+        for clause, params in where:
+            self._load_where(clause, params)
+
+    def _load_where(self, clause: str, params: list[Any]) -> None:
+        rows = self.db.execute(
+            "select s.article_id, s.story_id, s.minhash, s.shingle_count, s.published, a.title"
+            " from story_signatures s join articles a on a.id = s.article_id"
+            f" where s.story_id is not null and s.scheme = ? and s.num_perm = ? and {clause}",
+            [SCHEME, NUM_PERM, *params],
+        ).fetchall()
+        if not rows:
+            return
+        hv = np.stack([values_from_blob(r[2]) for r in rows]).astype(np.uint32)
+        stamps = []
+        for r in rows:
+            when = parse_published(r[4])
+            stamps.append(None if when is None else timestamp(when))
+        keys = [r[0] for r in rows]
+        self._story.update((r[0], r[1]) for r in rows)
+        self.index.add_many(keys, hv, [r[5] or "" for r in rows], stamps, [r[3] for r in rows])
+
+    # --- assignment ---------------------------------------------------------------------
+
+    def assign(self, article_ids: list[int] | None = None, *, only_pending: bool = False) -> dict:
+        """Give the listed (new or updated) articles a story, joining existing stories when
+        they match; see `assign_stories`. `only_pending` skips listed articles whose story and
+        signature are up to date (the flow lists a whole batch, unchanged pages included)."""
+        if not self._tables:
+            ensure_tables(self.db)
+            self._tables = True
+        try:
+            with self.db.atomic():
+                if article_ids is None:
+                    ids = pending_articles(self.db)
+                elif only_pending:
+                    ids = _pending_among(self.db, [int(i) for i in article_ids])
+                else:
+                    ids = sorted({int(i) for i in article_ids})
+                return self._assign(ids)
+        except BaseException:
+            self._reset()  # the transaction rolled back: what the index holds may not be stored
+            raise
+
+    def _detach(self, ids: list[int], book: _Book, touched: set[int]) -> list[StoryDoc]:
+        """Take the articles out of their stories (an updated article is matched afresh) and
+        read what matching needs from them."""
+        db = self.db
+        docs: list[StoryDoc] = []
+        self._digests: dict[int, str | None] = {}
         for chunk in _chunks(ids):
             marks = ",".join("?" for _ in chunk)
-            # detach: an updated article is matched afresh
-            for (old,) in db.execute(
-                f"select distinct story_id from articles where id in ({marks})"
-                " and story_id is not null",
+            for old, n in db.execute(
+                f"select story_id, count(*) from articles where id in ({marks})"
+                " and story_id is not null group by story_id",
                 chunk,
             ).fetchall():
                 touched.add(old)
+                book.add(old, -n)
             db.execute(f"update articles set story_id = null where id in ({marks})", chunk)
             db.execute(f"delete from story_signatures where article_id in ({marks})", chunk)
             for r in db.query(
@@ -424,32 +371,39 @@ def assign_stories(db: sqlite_utils.Database, article_ids: list[int] | None = No
             ):
                 doc = _doc_from_row(r).prepare()
                 doc.body = ""  # only the signature is needed from here on
-                new_docs.append(doc)
-                digests[r["id"]] = r["content_sha256"]
-        new_docs.sort(key=_publication_order)
-        lo, hi = _window(new_docs)
-        index = StoryIndex()
-        story_of: dict[int, int] = {}
-        for doc, sid in _stored_docs(db, lo, hi, set(ids)):
-            index.add(doc)
-            story_of[doc.key] = sid
+                docs.append(doc)
+                self._digests[r["id"]] = r["content_sha256"]
+        for i in ids:
+            self.index.remove(i)
+            self._story.pop(i, None)
+        docs.sort(key=publication_order)
+        return docs
 
+    def _assign(self, ids: list[int]) -> dict:
+        db = self.db
+        counts = {"assigned": 0, "new_stories": 0, "joined": 0, "merged": 0}
+        if not ids:
+            return {**counts, "stories_touched": 0}
+        book = _Book(db)
+        touched: set[int] = set()
+        new_docs = self._detach(ids, book, touched)
+        self._load(new_docs)
         for doc in new_docs:
-            matches = index.match(doc)
-            stories = sorted({story_of[k] for k in matches})
+            stories = sorted({self.story_of(k) for k in self.index.match(doc)})
             if not stories:
-                sid = db["stories"].insert({"title": doc.title, "article_count": 0}).last_pk
+                sid = self._new_story(doc.title)
                 counts["new_stories"] += 1
             else:
                 sid = stories[0]
                 counts["joined"] += 1
                 for other in stories[1:]:
-                    _merge(db, other, sid, story_of)
+                    self._merge(other, sid, book)
                     touched.discard(other)
                     counts["merged"] += 1
-            story_of[doc.key] = sid
+            self._story[doc.key] = sid
             touched.add(sid)
-            index.add(doc)
+            book.add(sid, 1, doc.source_id)
+            self.index.add(doc)
             assert doc.minhash is not None
             db.execute(
                 "insert or replace into story_signatures (article_id, story_id, minhash,"
@@ -463,28 +417,119 @@ def assign_stories(db: sqlite_utils.Database, article_ids: list[int] | None = No
                     doc.published.isoformat() if doc.published else None,
                     NUM_PERM,
                     SCHEME,
-                    digests.get(doc.key),
+                    self._digests.get(doc.key),
                 ],
             )
             db.execute("update articles set story_id = ? where id = ?", [sid, doc.key])
             counts["assigned"] += 1
         for sid in sorted(touched):
-            refresh_story(db, sid)
-    return {**counts, "stories_touched": len(touched)}
+            _update_story(db, sid, book.count.get(sid, 0), book.outlets.get(sid, set()))
+        return {**counts, "stories_touched": len(touched)}
+
+    def _new_story(self, title: str) -> int:
+        """A new story's id: never one a merge retired while this assigner remembers it (SQLite
+        would hand out a deleted highest id again, and the index would read it as the story
+        it was merged into)."""
+        top = self.db.execute("select max(id) from stories").fetchone()[0] or 0
+        sid = max(top, self._top_sid) + 1
+        self.db.execute(
+            "insert into stories (id, title, article_count) values (?, ?, 0)", [sid, title]
+        )
+        self._top_sid = sid
+        return sid
+
+    def _merge(self, src: int, dest: int, book: _Book) -> None:
+        """Fold story `src` into `dest` (an article bridged them); `src` is deleted."""
+        book.merge(src, dest)  # before the row goes: its count is read from it
+        db = self.db
+        db.execute("update articles set story_id = ? where story_id = ?", [dest, src])
+        db.execute("update story_signatures set story_id = ? where story_id = ?", [dest, src])
+        db.execute("delete from stories where id = ?", [src])
+        self._alias[src] = dest
+        self._top_sid = max(self._top_sid, src)
 
 
-def _merge(db: sqlite_utils.Database, src: int, dest: int, story_of: dict[int, int]) -> None:
-    """Fold story `src` into `dest` (an article bridged them); `src` is deleted."""
-    db.execute("update articles set story_id = ? where story_id = ?", [dest, src])
-    db.execute("update story_signatures set story_id = ? where story_id = ?", [dest, src])
-    db.execute("delete from stories where id = ?", [src])
-    for k, v in story_of.items():
-        if v == src:
-            story_of[k] = dest
+_KEPT: dict[int, StoryAssigner] = {}
+
+
+@contextmanager
+def kept_index(db: sqlite_utils.Database) -> Iterator[StoryAssigner]:
+    """Within this block, `assign_stories(db)` uses one assigner, so its index is loaded once
+    for all of a run's batches; `expect(ids)` on it limits the next call to those articles
+    (a batch's), else the call looks for every pending article as usual."""
+    assigner = StoryAssigner(db)
+    _KEPT[id(db)] = assigner
+    try:
+        yield assigner
+    finally:
+        _KEPT.pop(id(db), None)
+
+
+def assign_stories(db: sqlite_utils.Database, article_ids: list[int] | None = None) -> dict:
+    """Give the listed (new or updated) articles a story, joining existing stories when they match.
+
+    `article_ids=None` picks them itself: every article without a story or signature, and every
+    article whose text changed since it was signed (its `content_sha256` differs), so the flow
+    can simply call `assign_stories(db)` after each batch (inside `kept_index`, only the
+    batch's articles are looked at). Returns counts:
+    {"assigned", "new_stories", "joined", "merged", "stories_touched"}.
+    """
+    kept = _KEPT.get(id(db))
+    if kept is None or kept.db is not db:
+        return StoryAssigner(db).assign(article_ids)
+    if article_ids is None and kept.expected is not None:
+        expected, kept.expected = kept.expected, None
+        return kept.assign(expected, only_pending=True)
+    return kept.assign(article_ids)
+
+
+def _outlet_first(db: sqlite_utils.Database, sid: int, source: str) -> tuple[str, int] | None:
+    """The outlet's first article in the story, by (coalesce(published, '9999'), id), through
+    the index on (story_id, source_id, published): two lookups, whatever the story's size."""
+    row = db.execute(
+        "select published, id from articles where story_id = ? and source_id = ?"
+        " and published is not null order by published, id limit 1",
+        [sid, source],
+    ).fetchone()
+    if row is not None:
+        return row[0], row[1]
+    row = db.execute(
+        "select id from articles where story_id = ? and source_id = ? and published is null"
+        " order by id limit 1",
+        [sid, source],
+    ).fetchone()
+    return None if row is None else ("9999", row[0])
+
+
+def _update_story(db: sqlite_utils.Database, sid: int, count: int, outlets: set[str]) -> None:
+    """The story row as `refresh_story` computes it, from the count and the candidate outlets."""
+    firsts = sorted(
+        (first, source)
+        for source in outlets
+        if (first := _outlet_first(db, sid, source)) is not None
+    )
+    if count <= 0 or not firsts:
+        db.execute("delete from stories where id = ?", [sid])
+        return
+    (_, first_id), _ = firsts[0]
+    title, published = db.execute(
+        "select title, published from articles where id = ?", [first_id]
+    ).fetchone()
+    outlet_ids = [source for _, source in firsts]
+    db.execute(
+        "insert into stories (id, title, first_published, first_article_id, outlets,"
+        " outlet_count, article_count) values (?, ?, ?, ?, ?, ?, ?)"
+        " on conflict(id) do update set title = excluded.title,"
+        " first_published = excluded.first_published,"
+        " first_article_id = excluded.first_article_id, outlets = excluded.outlets,"
+        " outlet_count = excluded.outlet_count, article_count = excluded.article_count",
+        [sid, title, published, first_id, json.dumps(outlet_ids), len(outlet_ids), count],
+    )
 
 
 def refresh_story(db: sqlite_utils.Database, story_id: int) -> None:
-    """Recompute one story row from its articles; delete it when it has none left."""
+    """Recompute one story row from all its articles; delete it when it has none left (the
+    reference `_update_story` is checked against)."""
     members = list(
         db.query(
             "select id, title, published, source_id from articles where story_id = ?"

@@ -2,13 +2,14 @@
 
 Registered through the package entry point (`[project.entry-points.datasette]`). What each hook
 does lives where its job is: the SQL functions in `sql_functions`, the id-list and time-ordered
-facets and filters in `facets`, the search, article and archive pages in `pages`, the evidence
-report in `report_page`, the canned queries' date parameters in `dates` and their lists of
-values in `query_form`, the CSV exports' BOM, formula guard and name columns in `csv_export`,
-the feeds' titles in `feeds` and their tolerance of control characters in `atom_safe`, cells
-in `cells`, templates and their values in `templating`, the menu in `navigation`, quiet 4xx in
-`errors`, bounded work and clear 4xx for a visitor's mistakes in `guard`, and the served
-database's name in `settings`.
+facets and filters in `facets` (counted in memory by `facet_counts`), the table's `?_search=`
+in `search_ids`, the search, article and archive pages in `pages`, the evidence report in
+`report_page`, the canned queries' date parameters in `dates` and their lists of values in
+`query_form`, the CSV exports' BOM, formula guard and name columns in `csv_export`, the feeds'
+titles in `feeds` and their tolerance of control characters in `atom_safe`, cells in `cells`,
+templates and their values in `templating`, the menu in `navigation`, quiet 4xx in `errors`,
+bounded work and clear 4xx for a visitor's mistakes in `guard`, and the served database's name
+in `settings`.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from . import (
     csv_export,
     dates,
     errors,
+    facet_counts,
     facets,
     feeds,
     guard,
@@ -30,6 +32,7 @@ from . import (
     pages,
     report_budget,
     report_page,
+    search_ids,
     sql_functions,
     templating,
     timeline_page,
@@ -61,13 +64,19 @@ def register_magic_parameters(datasette: Any) -> list[tuple[str, Any]]:
 @hookimpl
 def asgi_wrapper(datasette: Any) -> Any:
     """Writes refused and SQL threads shared between kinds of request (`guard`), outermost;
-    CSV downloads with a BOM, formula injection neutralised and names beside id lists
-    (`csv_export`); Atom feeds titled with the initiative's name (`feeds`); the report
-    workers shut down when the server stops (`report_budget`)."""
+    ``__arraycontains`` on an id list answered from its link table (`facets`); CSV downloads
+    with a BOM, formula injection neutralised and names beside id lists (`csv_export`); Atom
+    feeds titled with the initiative's name (`feeds`); the report workers shut down when the
+    server stops (`report_budget`)."""
     gated = guard.wrap(datasette)
-    return lambda app: report_budget.stop_with_server(
-        gated(feeds.wrap(csv_export.wrap(app, datasette), datasette))
-    )
+
+    def wrap(app: Any) -> Any:
+        inner = feeds.wrap(csv_export.wrap(app, datasette), datasette)
+        return report_budget.stop_with_server(
+            gated(facets.arraycontains_via_links(inner, datasette))
+        )
+
+    return wrap
 
 
 @hookimpl(tryfirst=True)
@@ -128,12 +137,19 @@ def render_cell(
 
 @hookimpl
 def register_facet_classes() -> list[type]:
-    return [facets.IdListFacet, facets.ChronoFacet]
+    return [facets.IdListFacet, facets.ChronoFacet, facet_counts.CountedFacet]
 
 
 @hookimpl
 def filters_from_request(request: Any, database: str, table: str, datasette: Any) -> Any:
     return facets.idlist_filters(request, database, table, datasette)
+
+
+@hookimpl(specname="filters_from_request", trylast=True)
+def search_filter(request: Any, database: str, table: str, datasette: Any) -> Any:
+    """`?_search=` in one full-text pass (`search_ids`); trylast, so its search box context
+    comes after Datasette's own filter, which has no `fts_table` for the table."""
+    return search_ids.search_filter(request, database, table, datasette)
 
 
 @hookimpl

@@ -9,6 +9,8 @@ box and the pages all fold, match and cut passages the same way.
   them (`passages.exact_score`); the search ranks those articles first (`search_rank`).
 - ``vn_date_from(d)`` / ``vn_date_to(d)``: the first / last day of a typed date (2023, 2023-11,
   2023-11-11 or 11/11/2023) as ISO, NULL when blank (`dates`).
+- ``vn_search_ids(q [, fts_table])``: the ids matching ``q``, as a JSON array, computed once per
+  query and database state (`search_ids`: the table's ``?_search=`` reads it).
 - ``escape_fts(q)``: replaced by the unranked form of ``vn_fts_query`` so the table search box
   (``?_search=``) finds exactly what the search page finds.
 
@@ -33,6 +35,7 @@ from collections.abc import Callable
 from typing import Any
 
 from ..text.textnorm import fold
+from . import search_ids
 from .dates import sql_date_from, sql_date_to
 from .passages import exact_score, vn_passage
 from .search_query import vn_fts_query, vn_fts_tiers
@@ -53,6 +56,7 @@ FUNCTIONS = (
     "vn_date_from",
     "vn_date_to",
     "escape_fts",
+    "vn_search_ids",
 )
 
 
@@ -159,5 +163,13 @@ def register_functions(conn: Any) -> None:
         ("escape_fts", 1, _sql_fts_filter),
     ):
         conn.create_function(name, nargs, _fair(fn), deterministic=True)
+
+    def ids(q: Any, fts_table: Any = "articles_fts") -> str:
+        return search_ids.search_ids(
+            conn, _capped(q, MAX_QUERY_CHARS, "vn_search_ids query"), fts_table
+        )
+
+    for nargs in (1, 2):  # not deterministic: the ids follow the data
+        conn.create_function("vn_search_ids", nargs, _fair(ids))
     conn.execute(f"pragma mmap_size = {MMAP_BYTES}")
     conn.setlimit(sqlite3.SQLITE_LIMIT_LENGTH, MAX_VALUE_BYTES)

@@ -19,6 +19,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import random
+import re
 import threading
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
@@ -238,6 +239,7 @@ class GeneratedSite:
     /robots.txt. Attributes may be changed while it runs to simulate a later night."""
 
     FEED_ITEMS = 50
+    SITEMAP_URLS = 20_000
 
     def __init__(self, count: int, seed: int = 0, source_id: str = "sinhtao", port: int = 0):
         self.seed = seed
@@ -301,12 +303,35 @@ class GeneratedSite:
         out.append("</channel></rss>")
         return "".join(out).encode("utf-8")
 
-    def sitemap(self) -> bytes:
+    def _shards(self) -> list[list[GenArticle]]:
+        """The articles newest first, in sitemap files of at most SITEMAP_URLS each."""
+        ordered = sorted(self.articles, key=lambda a: a.published, reverse=True)
+        size = self.SITEMAP_URLS
+        return [ordered[i : i + size] for i in range(0, len(ordered), size)] or [[]]
+
+    def sitemap(self, shard: int | None = None) -> bytes:
+        """/sitemap.xml: every article, or, past SITEMAP_URLS articles, an index of
+        /sitemap-<n>.xml files (as outlets do: the protocol allows 50,000 URLs a file, and
+        the crawler reads no body over 10 MB)."""
+        shards = self._shards()
+        if shard is None and len(shards) > 1:
+            out = [
+                '<?xml version="1.0" encoding="UTF-8"?>'
+                '<sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
+            ]
+            for n, arts in enumerate(shards):
+                newest = max((a.modified or a.published) for a in arts)
+                out.append(
+                    f"<sitemap><loc>{self.base}/sitemap-{n}.xml</loc>"
+                    f"<lastmod>{newest.isoformat()}</lastmod></sitemap>"
+                )
+            out.append("</sitemapindex>")
+            return "".join(out).encode("utf-8")
         out = [
             '<?xml version="1.0" encoding="UTF-8"?>'
             '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
         ]
-        for a in sorted(self.articles, key=lambda a: a.published, reverse=True):
+        for a in shards[shard or 0]:
             out.append(
                 f"<url><loc>{self.url(a)}</loc>"
                 f"<lastmod>{(a.modified or a.published).isoformat()}</lastmod></url>"
@@ -322,6 +347,10 @@ class GeneratedSite:
             return self._conditional(h, self.feed(), "application/rss+xml; charset=utf-8")
         if path == "/sitemap.xml":
             return self._conditional(h, self.sitemap(), "application/xml; charset=utf-8")
+        if m := re.fullmatch(r"/sitemap-(\d+)\.xml", path):
+            n = int(m.group(1))
+            if n < len(self._shards()):
+                return self._conditional(h, self.sitemap(n), "application/xml; charset=utf-8")
         if path == "/":
             return send(
                 h, 200, b"<html><body><h1>B\xc3\xa1o Sinh T\xe1\xba\xa1o</h1></body></html>"
