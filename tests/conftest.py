@@ -55,6 +55,9 @@ def sample_run(prefect_harness, sample_sources, sample_sites, tmp_path_factory):
     db = tmp_path_factory.mktemp("kb") / "kb.db"
     before = len(sample_sites.requests)
     state = run_nightly(sample_sources, db)
+    # every test reading this knowledge base assumes a whole night: a run that failed half-way
+    # (a flow crash after the first batch) must fail loudly here, not pass on partial rows
+    assert state.is_completed() and state.name == "Completed", (state.name, state.message)
     return db, state, len(sample_sites.requests) - before
 
 

@@ -113,3 +113,74 @@ def test_a_vanished_story_drops_its_activity(sample_db_copy: Path) -> None:
         db.execute("select count(*) from activity_facts where activity_id = ?", [aid]).fetchone()[0]
         == 0
     )
+
+
+def _activity_table(db_path: Path) -> list[tuple]:
+    """Activities and their facts, without ids or times (what a rebuild must reproduce)."""
+    acts = rows(
+        db_path,
+        "select key, kind, initiative_ids, event_date, date_source, venue_id, venue_name,"
+        " article_count, outlet_count, source_ids from activities order by key",
+    )
+    facts = rows(
+        db_path,
+        "select a.key, f.field, f.value, f.article_id, f.start, f.is_primary from activity_facts f"
+        " join activities a on a.id = f.activity_id order by 1, 2, 3, 4, 5",
+    )
+    return [tuple(r.values()) for r in acts + facts]
+
+
+def test_bounded_batches_give_the_same_activities(sample_db_copy: Path, monkeypatch) -> None:
+    """Reading the stories a few at a time writes the same activities, facts and counts as
+    reading them all at once."""
+    from ingest.activities import store
+
+    before = _activity_table(sample_db_copy)
+    assert len(before) > 20
+    multi = rows(
+        sample_db_copy,
+        "select story_id from articles where relevant = 1 group by story_id having count(*) > 1",
+    )
+    assert multi, "the sample has stories of several relevant articles"
+    monkeypatch.setattr(store, "BATCH_ARTICLES", 1)
+    batches = store.story_batches(connect(sample_db_copy), [r["story_id"] for r in multi])
+    assert [len(b) for b in batches] == [1] * len(multi)
+    read: list[int] = []
+    load = store.load_story_articles
+    monkeypatch.setattr(
+        store, "load_story_articles", lambda db, ids: read.append(len(ids)) or load(db, ids)
+    )
+    update_activities(connect(sample_db_copy), rebuild=True)
+    assert len(read) >= len(multi)  # a story with relevant articles is a read of its own
+    assert _activity_table(sample_db_copy) == before
+
+
+def test_a_large_story_is_read_from_its_first_articles(sample_db_copy: Path, monkeypatch) -> None:
+    """Past `MAX_STORY_ARTICLES` relevant articles a story's activity is read from the first
+    ones by publication (the originals), while its article and outlet counts keep them all."""
+    from ingest.activities import store
+
+    counts = {
+        r["key"]: (r["article_count"], r["outlet_count"])
+        for r in rows(sample_db_copy, "select key, article_count, outlet_count from activities")
+    }
+    monkeypatch.setattr(store, "MAX_STORY_ARTICLES", 1)
+    update_activities(connect(sample_db_copy), rebuild=True)
+    after = rows(sample_db_copy, "select id, key, article_count, outlet_count from activities")
+    assert {r["key"]: (r["article_count"], r["outlet_count"]) for r in after} == counts
+    firsts = {
+        r["story_id"]: r["id"]
+        for r in rows(
+            sample_db_copy,
+            "select story_id, id from (select story_id, id, row_number() over (partition by"
+            " story_id order by published, id) as n from articles where relevant = 1) where n = 1",
+        )
+    }
+    read = rows(
+        sample_db_copy,
+        "select s.story_id, f.article_id from activity_facts f join activity_stories s"
+        " on s.activity_id = f.activity_id join articles a on a.id = f.article_id"
+        " and a.story_id = s.story_id",
+    )
+    assert read and all(r["article_id"] == firsts[r["story_id"]] for r in read)
+    assert any(n > 1 for n, _ in counts.values())  # some story was really cut

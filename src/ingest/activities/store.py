@@ -90,23 +90,70 @@ def _chunks(ids: list[int], size: int = 500) -> list[list[int]]:
     return [ids[i : i + size] for i in range(0, len(ids), size)]
 
 
+# Bounds on what the activity step holds at once. A story is read from its first
+# `MAX_STORY_ARTICLES` relevant articles (by publication): the originals are among them, and the
+# hundredth copy of a wire story states the same facts as the first (a generated outlet of
+# near-duplicates made one story of 98,000 articles, all read at once: 1.1 GiB). Stories are
+# read in batches of about `BATCH_ARTICLES` articles, so a first night over a whole archive
+# never holds every text in memory.
+MAX_STORY_ARTICLES = 200
+BATCH_ARTICLES = 2000
+
+
+def story_batches(db: sqlite_utils.Database, story_ids: list[int]) -> list[list[int]]:
+    """`story_ids` in batches of about `BATCH_ARTICLES` articles read (a story is never split)."""
+    sizes: dict[int, int] = {}
+    for chunk in _chunks(sorted(story_ids)):
+        marks = ",".join("?" for _ in chunk)
+        sizes.update(
+            db.execute(
+                f"select story_id, count(*) from articles where story_id in ({marks})"
+                " and relevant = 1 group by story_id",
+                chunk,
+            ).fetchall()
+        )
+    batches: list[list[int]] = []
+    current: list[int] = []
+    weight = 0
+    for sid in sorted(story_ids):
+        n = min(sizes.get(sid, 0), MAX_STORY_ARTICLES)
+        if current and weight + n > BATCH_ARTICLES:
+            batches.append(current)
+            current, weight = [], 0
+        current.append(sid)
+        weight += n
+    if current:
+        batches.append(current)
+    return batches
+
+
 def load_story_articles(db: sqlite_utils.Database, story_ids: list[int]) -> dict[int, list]:
-    """The articles of the given stories, with their tags, as `ArticleInput`s."""
+    """The articles of the given stories, with their tags, as `ArticleInput`s.
+
+    An activity is read from relevant articles only, the first `MAX_STORY_ARTICLES` of each
+    story by publication: only those come with their text (and stay `relevant`); the others
+    count as the story's members (its articles and outlets) without being read."""
     out: dict[int, list[ArticleInput]] = defaultdict(list)
     by_id: dict[int, ArticleInput] = {}
     for chunk in _chunks(sorted(story_ids)):
         marks = ",".join("?" for _ in chunk)
         for r in db.query(
-            "select id, story_id, source_id, title, lead, text, published, relevant from articles"
-            f" where story_id in ({marks}) order by published, id",
-            chunk,
+            "select id, story_id, source_id, published, read,"
+            " case when read then title end as title, case when read then lead end as lead,"
+            " case when read then text end as text from"
+            " (select *, relevant = 1 and row_number() over"
+            "  (partition by story_id, relevant = 1 order by published, id) <= ? as read"
+            f"  from articles where story_id in ({marks}))"
+            " order by published, id",
+            [MAX_STORY_ARTICLES, *chunk],
         ):
             art = ArticleInput(
                 r["id"], r["source_id"], r["title"] or "", r["lead"] or "", r["text"] or "",
-                r["published"], bool(r["relevant"]),
+                r["published"], bool(r["read"]),
             )  # fmt: skip
             out[r["story_id"]].append(art)
-            by_id[art.id] = art
+            if art.relevant:
+                by_id[art.id] = art
         for table, label, attr in (
             ("article_initiatives", "initiative_id", "initiatives"),
             ("article_agencies", "agency_id", "agencies"),
@@ -114,7 +161,8 @@ def load_story_articles(db: sqlite_utils.Database, story_ids: list[int]) -> dict
             for r in db.query(
                 f'select t.article_id, t.{label} as label, t.evidence, t.field, t.start, t."end",'
                 f" t.rule from {table} t join articles a on a.id = t.article_id"
-                f" where a.story_id in ({marks}) order by t.article_id, t.field, t.start",
+                f" where a.story_id in ({marks}) and a.relevant = 1"
+                " order by t.article_id, t.field, t.start",
                 chunk,
             ):
                 art = by_id.get(r["article_id"])
@@ -168,9 +216,10 @@ def update_activities(
             pending = sorted(s for s in to_read if s not in drafts)
             if not pending:
                 break
-            arts = load_story_articles(db, pending)
-            for sid in pending:
-                drafts[sid] = activity_for_story(sid, arts.get(sid, []), lex)
+            for part in story_batches(db, pending):
+                arts = load_story_articles(db, part)
+                for sid in part:
+                    drafts[sid] = activity_for_story(sid, arts.get(sid, []), lex)
             new_keys = {a.key for a in drafts.values() if a is not None} - keys_done
             keys_done |= new_keys
             affected |= _activities_with_keys(db, new_keys)
