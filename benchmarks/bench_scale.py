@@ -135,8 +135,8 @@ def main() -> None:
     print("\nms per page (median of rounds):")
     for p in sizes:
         print(f"  {p:>7,}: {per_page[str(p)].fmt('ms')}  peak {peaks[p] / 2**20:.0f} MiB")
-    base, top = str(small[0]), str(small[-1])
-    if base != top:
+    if len(small) > 1:
+        base, top = str(small[0]), str(small[-1])
         verdict(
             f"per-page cost at {int(top):,} / at {int(base):,}",
             per_page[top].median / per_page[base].median,
