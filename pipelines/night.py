@@ -53,6 +53,7 @@ def night(
         run_id=run_id,
     )
     with WriterLock(db_path):
+        runs.keep_reserve(db_path)  # room for the ledger's last words on a full disk
         db = kbdb.connect(db_path)
         with db.atomic():
             kbdb.sync_sources(db, cfg.sources)
@@ -67,7 +68,7 @@ def night(
             broken, warnings = ledger.record_sources(db)
             problems = publish_check(db_path) if publish else []
         except BaseException as exc:  # the ledger says how the run ended, whatever happened
-            _abort(db, ledger, exc)
+            _abort(db, ledger, exc, db_path)
             raise
         status, message, totals = ledger.finish(
             db, broken, warnings, problems, time.monotonic() - t0
@@ -87,7 +88,9 @@ def configure(sources_path: str, taxonomy_path: str, only: list[str] | None):
     return cfg, taxonomy, sources
 
 
-def _abort(db, ledger: runs.Ledger, exc: BaseException) -> None:
+def _abort(db, ledger: runs.Ledger, exc: BaseException, db_path: str) -> None:
+    if runs.is_disk_full(exc):
+        runs.release_reserve(db_path)  # so that the ledger's write below fits
     try:
         ledger.abort(db, exc)
     except Exception:  # the database itself may be what failed (disk full): keep the cause

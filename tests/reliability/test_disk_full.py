@@ -18,6 +18,7 @@ from conftest import TAXONOMY
 
 from ingest.cli import main
 from ingest.crawl.archive import verify_record
+from ingest.store import runs as runs_mod
 from ingest.testing.generate import GeneratedSite, sources_yaml
 
 
@@ -74,6 +75,8 @@ def test_a_full_disk_stops_the_run_and_says_what_was_written(
     assert status == "failed" and ("disk is full" in message or "No space left" in message)
     # space freed: the next run completes, and every article is there with its archive
     assert again == 0
+    # the ledger's reserve, freed when the disk filled, is kept again by the run that followed
+    assert runs_mod.reserve_path(db).stat().st_size == runs_mod.RESERVE_BYTES
     assert q(db, "select count(*) from articles") == [(430,)]
     assert q(db, "select status from runs order by started_at") == [("failed",), ("ok",)]
     raw = small_disk / "raw"

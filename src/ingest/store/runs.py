@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import errno
 import json
+import os
 import sqlite3
 import time
 import uuid
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import sqlite_utils
 
@@ -539,11 +541,43 @@ def is_disk_full(exc: BaseException) -> bool:
     return isinstance(exc, sqlite3.OperationalError) and "database or disk is full" in str(exc)
 
 
+# Room kept for the ledger. When the disk fills, the run's last words (the run `failed`, its
+# counts) are themselves writes, which a full disk refuses. A run keeps this much space in a
+# file beside the database and frees it the moment the disk is full, so they always fit.
+RESERVE_BYTES = 1 << 20
+
+
+def reserve_path(db_path: str | Path) -> Path:
+    p = Path(db_path)
+    return p.with_name(p.name + ".reserve")
+
+
+def keep_reserve(db_path: str | Path) -> None:
+    """Make sure the ledger's reserve exists (written, not sparse: a sparse file holds no
+    space). On a disk already too full for it the run goes on without one."""
+    path = reserve_path(db_path)
+    try:
+        if path.exists() and path.stat().st_size >= RESERVE_BYTES:
+            return
+        with open(path, "wb") as f:
+            f.write(b"\0" * RESERVE_BYTES)
+            f.flush()
+            os.fsync(f.fileno())
+    except OSError:
+        path.unlink(missing_ok=True)
+
+
+def release_reserve(db_path: str | Path) -> None:
+    """Free the ledger's reserve: called when the disk is full, before the ledger is written."""
+    reserve_path(db_path).unlink(missing_ok=True)
+
+
 def disk_full_report(db_path: str, run_id: str, exc: BaseException) -> str:
     """What a run stopped by a full disk wrote, for the person reading the error: the
     batches it loaded are stored whole (the one being written was rolled back), and the run
     is `failed` in the ledger; when the disk was too full even for that, it says so (the next
     run marks it aborted)."""
+    release_reserve(db_path)
     what = f"{type(exc).__name__}: {exc}"
     head = f"disk full while the run wrote {db_path} or its archive ({what})"
     try:
