@@ -41,6 +41,12 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        # The reader went away (`ingest extract *.html | head`): stop quietly, as `cat` does.
+        # stdout goes to /dev/null so that flushing its buffer at exit raises nothing more
+        # (the recipe of Python's documentation, "Note on SIGPIPE").
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 128 + 13  # what a shell reports for a command ended by SIGPIPE
     except Exception as exc:
         from .config import ConfigError  # not at the top: pydantic costs ~0.1 s of every --help
 

@@ -98,3 +98,22 @@ def test_eval_extract_lists_failing_pages(tmp_path, capsys):
     assert code == 0
     assert "failing pages, ours: 1" in out
     assert "p.html: wrong title; missing 1/2: 'Câu không có trên trang'" in out
+
+
+def test_a_reader_that_stops_early_ends_it_quietly():
+    """`ingest extract *.html | head -1`: the pipe closes after the first line, and the command
+    ends as `cat` would (status 141, SIGPIPE's), with no traceback."""
+    import subprocess
+    import sys
+
+    files = [str(p) for p in sorted(FIX.glob("*.html"))] * 3
+    cli = [sys.executable, "-c", "import sys; from ingest.cli import main; sys.exit(main())"]
+    proc = subprocess.Popen(
+        [*cli, "extract", "--json", *files], stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
+    first = proc.stdout.readline()
+    proc.stdout.close()  # the reader goes away, as `head -1` does
+    err = proc.stderr.read().decode()
+    assert proc.wait(timeout=120) == 141, err
+    assert json.loads(first)["file"] == files[0]
+    assert "Traceback" not in err and "BrokenPipeError" not in err
