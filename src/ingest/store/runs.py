@@ -564,12 +564,15 @@ def keep_reserve(db_path: str | Path) -> None:
             f.flush()
             os.fsync(f.fileno())
     except OSError:
-        path.unlink(missing_ok=True)
+        release_reserve(db_path)
 
 
 def release_reserve(db_path: str | Path) -> None:
     """Free the ledger's reserve: called when the disk is full, before the ledger is written."""
-    reserve_path(db_path).unlink(missing_ok=True)
+    try:
+        reserve_path(db_path).unlink(missing_ok=True)
+    except OSError:  # a read-only directory: there was no reserve to free
+        pass
 
 
 def disk_full_report(db_path: str, run_id: str, exc: BaseException) -> str:
