@@ -5,11 +5,10 @@ from __future__ import annotations
 import gzip
 import json
 import sqlite3
-import unicodedata
 
 from conftest import run_nightly
 
-from ingest.testing.loopback import LoopbackServer, free_port, send
+from ingest.testing.loopback import LoopbackServer, free_port, send, to_cp1258
 
 ARTICLE = """<html lang="vi"><head><meta charset="{cs}"><title>{title} - Báo Thử</title></head>
 <body><nav>Trang chủ | Văn hóa</nav><article><h1>{title}</h1>
@@ -32,22 +31,6 @@ PATHS = [
     "/cp1258-9.htm",
     "/wrongcs-10.htm",
 ]
-
-
-TONES = "\u0300\u0301\u0303\u0309\u0323"
-
-
-def to_cp1258(text: str) -> bytes:
-    """windows-1258 keeps â/ê/ô/ơ/ư/ă/đ precomposed and writes tones as combining marks."""
-    out = []
-    for ch in text:
-        try:
-            out.append(ch.encode("cp1258"))
-        except UnicodeEncodeError:
-            d = unicodedata.normalize("NFD", ch)
-            base = unicodedata.normalize("NFC", "".join(c for c in d if c not in TONES))
-            out.append((base + "".join(c for c in d if c in TONES)).encode("cp1258"))
-    return b"".join(out)
 
 
 def page(title: str, cs: str = "utf-8") -> bytes:

@@ -25,7 +25,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from ingest.testing.generate import GenArticle, render_page
-from ingest.testing.loopback import send
+from ingest.testing.loopback import send, to_cp1258
 
 Handler = Callable[..., None]
 
@@ -167,19 +167,8 @@ def utf16_without_bom(c: Ctx, h) -> None:
 
 
 def legacy(c: Ctx, h, declared: str) -> None:
-    import unicodedata
-
-    tones = "\u0300\u0301\u0303\u0309\u0323"
     html = c.page().decode().replace('<meta charset="utf-8">', '<meta charset="windows-1258">')
-    out = []
-    for ch in html:
-        try:
-            out.append(ch.encode("cp1258"))
-        except UnicodeEncodeError:
-            d = unicodedata.normalize("NFD", ch)
-            base = unicodedata.normalize("NFC", "".join(x for x in d if x not in tones))
-            out.append((base + "".join(x for x in d if x in tones)).encode("cp1258"))
-    send(h, 200, b"".join(out), declared)
+    send(h, 200, to_cp1258(html), declared)
 
 
 def huge_title(c: Ctx, h) -> None:
