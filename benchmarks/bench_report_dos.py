@@ -34,13 +34,7 @@ def main() -> None:
             result = hostile_load(base, proc.pid)
     for path, status in sorted(result.statuses.items(), key=lambda kv: result.seconds[kv[0]]):
         print(f"{status}  {result.seconds[path]:6.1f}s  {path}")
-    probes = sorted(result.probes)
-    p95 = probes[int(len(probes) * 0.95)] if probes else float("nan")
-    print(
-        f"select 1 while under attack: {len(probes)} probes, median {result.median_probe * 1000:.0f}"
-        f" ms, p95 {p95 * 1000:.0f} ms, worst {result.worst_probe * 1000:.0f} ms,"
-        f" {result.probe_failures} failed"
-    )
+    print(f"select 1 while under attack: {result.probe_summary()}")
     if result.rss_mib is not None:
         print(f"datasette peak memory (VmHWM): {result.rss_mib:.0f} MiB (reports run in workers)")
 

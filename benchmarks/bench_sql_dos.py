@@ -74,13 +74,9 @@ def main() -> None:
                 t0 = time.monotonic()
                 result = hostile_load(base, proc.pid, hostile=group)
                 statuses = sorted(result.statuses[p] for p in group)
-                probes = sorted(result.probes)
-                p95 = probes[int(len(probes) * 0.95)] if probes else float("nan")
                 print(
                     f"{name:7s} {len(group):2d} requests, statuses {statuses}, all answered in"
-                    f" {time.monotonic() - t0:5.1f}s; select 1: {len(probes)} probes, median"
-                    f" {result.median_probe * 1000:.0f} ms, p95 {p95 * 1000:.0f} ms, worst"
-                    f" {result.worst_probe * 1000:.0f} ms, {result.probe_failures} failed"
+                    f" {time.monotonic() - t0:5.1f}s; select 1: {result.probe_summary()}"
                 )
             if result.rss_mib is not None:
                 print(f"datasette peak memory (VmHWM): {result.rss_mib:.0f} MiB")

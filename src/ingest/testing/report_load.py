@@ -178,6 +178,19 @@ class LoadResult:
     def median_probe(self) -> float:
         return sorted(self.probes)[len(self.probes) // 2] if self.probes else float("inf")
 
+    @property
+    def p95_probe(self) -> float:
+        probes = sorted(self.probes)
+        return probes[int(len(probes) * 0.95)] if probes else float("nan")
+
+    def probe_summary(self) -> str:
+        """The `select 1` probes as the benchmarks print them."""
+        return (
+            f"{len(self.probes)} probes, median {self.median_probe * 1000:.0f} ms,"
+            f" p95 {self.p95_probe * 1000:.0f} ms, worst {self.worst_probe * 1000:.0f} ms,"
+            f" {self.probe_failures} failed"
+        )
+
 
 def _peak_rss_mib(pid: int) -> float | None:
     try:
