@@ -14,16 +14,14 @@ from __future__ import annotations
 from html import escape
 from typing import Any
 
-import sqlite_utils
 from datasette.utils.asgi import Response
 
 from ..evidence.report import ReportTooLarge, parse_period
 from .monitoring_job import DossierJob, build, run_dossier_job
-from .report_budget import Budget, Busy, Limits, OutOfTime, pool
+from .report_budget import Busy, Limits, OutOfTime, run_report_job
 from .settings import kb_database_name
 
 RETRY_AFTER_S = 30
-GRACE_S = 10  # beyond the worker's own budget, before the page gives up waiting
 
 CONTENT_TYPES = {
     "html": "text/html; charset=utf-8",
@@ -69,13 +67,7 @@ async def dossier_response(
         time_limit_s=limits.time_limit_s,
     )
     try:
-        if db.path:
-            body = await pool(limits.concurrency).run(
-                run_dossier_job, job, timeout=limits.time_limit_s + GRACE_S
-            )
-        else:  # an in-memory database has no file for a worker to open
-            budget = Budget(limits.time_limit_s)
-            body = await db.execute_fn(lambda conn: build(sqlite_utils.Database(conn), job, budget))
+        body = await run_report_job(db, limits, job, run_dossier_job, build)
     except Busy:
         return _error(
             "máy chủ đang lập báo cáo khác, hãy thử lại sau / the server is busy with other"

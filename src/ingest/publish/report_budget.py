@@ -136,6 +136,28 @@ def pool(concurrency: int) -> ReportPool:
         return _POOLS[concurrency]
 
 
+GRACE_S = 10  # beyond the worker's own budget, before a page gives up waiting
+
+
+async def run_report_job(
+    db: Any,
+    limits: Limits,
+    job: Any,
+    in_worker: Callable[[Any], T],
+    build: Callable[[sqlite_utils.Database, Any, Budget], T],
+) -> T:
+    """One report or dossier build for a page: in a worker process of the pool (`in_worker`
+    opens the file itself); a database held in memory has no file for a worker to open, so it
+    is built on Datasette's own thread (`build`), under the same budget. Raises `Busy` and
+    `OutOfTime` as the pool does."""
+    if db.path:
+        return await pool(limits.concurrency).run(
+            in_worker, job, timeout=limits.time_limit_s + GRACE_S
+        )
+    budget = Budget(limits.time_limit_s)
+    return await db.execute_fn(lambda conn: build(sqlite_utils.Database(conn), job, budget))
+
+
 def close_pools() -> None:
     with _POOLS_LOCK:
         for made in _POOLS.values():

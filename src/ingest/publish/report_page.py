@@ -22,7 +22,6 @@ from __future__ import annotations
 from html import escape
 from typing import Any
 
-import sqlite_utils
 from datasette.utils.asgi import Response
 from markupsafe import Markup
 
@@ -31,7 +30,7 @@ from ..evidence.period import HINT
 from ..evidence.render import MEDIA_TYPES
 from ..evidence.report import ReportTooLarge
 from . import monitoring_page
-from .report_budget import Budget, Busy, Limits, OutOfTime, pool
+from .report_budget import Busy, Limits, OutOfTime, run_report_job
 from .report_form import (
     ROUTE,
     ReportArgs,
@@ -47,7 +46,6 @@ from .settings import PLUGIN_NAME, kb_database_name
 LINK_LABEL = "Báo cáo bằng chứng / Evidence report"
 REPORT_URL_COLUMN = "report_url"
 RETRY_AFTER_S = 30
-GRACE_S = 10  # beyond the worker's own budget, before the page gives up waiting
 
 
 def base_url(datasette: Any, request: Any) -> str:
@@ -106,15 +104,7 @@ async def report_page(request: Any, datasette: Any) -> Response:
         time_limit_s=limits.time_limit_s,
     )
     try:
-        if db.path:
-            result = await pool(limits.concurrency).run(
-                run_job, job, timeout=limits.time_limit_s + GRACE_S
-            )
-        else:  # an in-memory database has no file for a worker to open
-            budget = Budget(limits.time_limit_s)
-            result = await db.execute_fn(
-                lambda conn: build(sqlite_utils.Database(conn), job, budget)
-            )
+        result = await run_report_job(db, limits, job, run_job, build)
     except Busy:
         return await _unavailable(
             datasette,
