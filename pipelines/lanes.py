@@ -211,7 +211,7 @@ class Crawl:
         counts = load.load_batch(self.db, batch.records, s)
         self.ledger[s.id].add_batch(counts, batch.records, s, batch.requests)
         assert self.stories is not None
-        self.stories.expect(_article_ids(self.db, batch.records, s))
+        self.stories.expect(_article_ids(self.db, batch.records))
         stories.assign_stories(self.db)  # the batch's new and changed articles
         self._loaded(s)
 
@@ -238,7 +238,7 @@ class Crawl:
             self._loaded(s)
 
 
-def _article_ids(db, records: list, source) -> list[int]:
+def _article_ids(db, records: list) -> list[int]:
     """The ids of a loaded batch's articles, as the frontier links each fetched page to its row
     (the key an article is stored under is decided by the loader: `store.load`)."""
     urls = [
